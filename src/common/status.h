@@ -101,6 +101,7 @@ class [[nodiscard]] Result : public tl::expected<T, Status> {
 
  public:
   using Base::Base;
+  Result() = default;  // holds a default T; needed by asynchronous plumbing
   Result(const Status& s) : Base(tl::unexpect, s) { assert(!s.ok()); }  // NOLINT
   Result(Status&& s) : Base(tl::unexpect, std::move(s)) { assert(!this->error().ok()); }  // NOLINT
 

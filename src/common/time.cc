@@ -154,7 +154,8 @@ Result<Duration> ParseDuration(std::string_view s) {
     if (ec == std::errc::result_out_of_range) return err(start, "number too large");
     if (ec != std::errc() || p == s.data() + pos) return err(start, "expected a number");
     pos = p - s.data();
-    if (n < 0) return err(start, "duration must not be negative");
+    // from_chars reads "-0" as 0: test the sign, not the value.
+    if (s[start] == '-') return err(start, "duration must not be negative");
     if (pos >= s.size()) return err(pos, "expected a unit (s m h d w M Q Y)");
     DurationUnit unit;
     char c = s[pos];
@@ -179,6 +180,7 @@ Result<Duration> ParseDuration(std::string_view s) {
     if (!single.IsFixed() && (parts > 0 || pos != s.size()))
       return err(start, "calendar units (M Q Y) cannot be combined");
     if (n > INT64_MAX / kUnitMillis[static_cast<int>(unit)]) return err(start, "number too large");
+    if (total_ms > INT64_MAX - single.ApproxMillis()) return err(start, "number too large");
     total_ms += single.ApproxMillis();
     ++parts;
   }

@@ -1,0 +1,84 @@
+// App: the running server's parts wired together (store, auth, metrics, ingest state, router)
+// and the dispatch path every request takes: route → authenticate → authorize → handler →
+// metrics. Handlers live in *_handlers.cc, one file per API area, each adding its routes.
+//
+// Blocking work (store reads, token lookups) runs on `blocking_pool` via OffThread(); network
+// threads never wait on the database.
+//
+// Thread safety: built once at start, then read concurrently by the io threads.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/http.h"
+#include "server/metrics.h"
+#include "store/store.h"
+#include "telemetry/series_keys.h"
+
+namespace ballast::server {
+
+class HttpServer;
+
+struct App {
+  ServerConfig config;
+  const Clock* clock = &RealClock::Get();
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<ServerMetrics> metrics;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<telemetry::SeriesKeyRegistry> series_keys;
+  std::unique_ptr<boost::asio::thread_pool> blocking_pool;
+  HttpServer* http = nullptr;
+  Router router;
+  bool ready = false;
+
+  boost::asio::awaitable<HttpResponse> Dispatch(HttpRequest& request);
+};
+
+// Runs `fn` on the app's blocking pool and resumes on the caller's executor with its result:
+//   auto rows = co_await OffThread(app, [&] { return store.QueryRollups(...); });
+// `fn` must capture by reference only (locals of the awaiting coroutine stay alive until it
+// resumes): g++ 12 bitwise-copies temporaries that live across a co_await, which corrupts
+// captures with non-trivial destructors such as std::string.
+template <typename Fn>
+auto OffThread(App& app, Fn fn) {
+  using T = decltype(fn());
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(T)>(
+      [pool = app.blocking_pool.get()](auto handler, Fn f) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        boost::asio::post(*pool, [shared, f = std::move(f)]() mutable {
+          T result = f();
+          auto ex = boost::asio::get_associated_executor(*shared);
+          boost::asio::post(ex, [shared, result = std::move(result)]() mutable {
+            (*shared)(std::move(result));
+          });
+        });
+      },
+      boost::asio::use_awaitable, std::move(fn));
+}
+
+// Route registration, one per API area.
+void AddOpsRoutes(App& app);
+void AddTokenRoutes(App& app);
+void AddTelemetryRoutes(App& app);
+
+// Parses a JSON request body into `out`; INVALID_ARGUMENT naming the problem otherwise.
+Status ParseJsonBody(const HttpRequest& request, nlohmann::json& out);
+// Lists: page_size (default 100, max 1000) and page_token (an offset) of API.md.
+struct Page {
+  size_t offset = 0;
+  size_t size = 100;
+};
+Result<Page> ParsePage(const HttpRequest& request);
+std::string NextPageToken(const Page& page, size_t total);
+
+}  // namespace ballast::server

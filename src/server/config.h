@@ -1,0 +1,80 @@
+// ServerConfig: everything `ballast serve` can be told, from the YAML file of DESIGN.md §5
+// (documented setting by setting in examples/ballast.yaml) and then from command-line flags.
+//
+// Loading is strict: an unknown key, a wrong type or an out-of-range value is an error naming
+// the file, line, column and key path ("ballast.yaml:12:5: limits.max_body_bytes: must be
+// between 1024 and 1073741824"), never a silent default.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "server/serve.h"
+
+namespace ballast::server {
+
+enum class AuthMode { kAuto, kOn, kOff };
+
+struct LimitsConfig {
+  int64_t max_body_bytes = 16 << 20;         // compressed or not, as sent
+  int64_t max_decompressed_bytes = 64 << 20;  // gzip bodies once inflated
+  int64_t max_header_bytes = 16 << 10;
+  int max_connections = 1024;
+  int64_t idle_timeout_ms = 60'000;          // keep-alive wait for the next request
+  int64_t request_read_timeout_ms = 30'000;  // to read one request's headers and body
+  int64_t drain_timeout_ms = 30'000;         // shutdown: wait for in-flight requests
+};
+
+struct StoreConfig {
+  std::string data_dir = "./data";
+  int writer_queue_capacity = 4096;
+  int max_group_size = 512;
+  int read_connections = 4;
+};
+
+struct IngestConfig {
+  int64_t accept_past_ms = 7LL * 86'400'000;  // now - 7d
+  int64_t accept_future_ms = 5LL * 60'000;    // now + 5m
+  int max_series_per_service = 10'000;
+};
+
+struct RetentionConfig {
+  int64_t idempotency_ms = 24LL * 3'600'000;
+  int64_t minute_rollups_ms = 7LL * 86'400'000;
+};
+
+struct AuthConfig {
+  AuthMode mode = AuthMode::kAuto;
+  bool metrics_public = false;  // let /metrics be scraped without a token
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:7410";
+  int io_threads = 2;
+  std::string log_level = "info";
+  LimitsConfig limits;
+  StoreConfig store;
+  IngestConfig ingest;
+  RetentionConfig retention;
+  AuthConfig auth;
+};
+
+// Parses YAML text; `source` names the file in error messages.
+Result<ServerConfig> ParseServerConfig(const std::string& yaml_text, const std::string& source);
+Result<ServerConfig> LoadServerConfigFile(const std::string& path);
+// Applies flags over a loaded configuration and validates the result.
+Result<ServerConfig> ApplyFlags(ServerConfig config, const ServeFlags& flags);
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+// "127.0.0.1:7410", "[::1]:0", "0.0.0.0:80", ":7410" (all interfaces).
+Result<ListenAddress> ParseListenAddress(const std::string& text);
+// True when every address the server binds is a loopback address.
+bool IsLoopback(const ListenAddress& address);
+
+}  // namespace ballast::server

@@ -1,0 +1,122 @@
+#include "store/migrations.h"
+
+#include <string>
+
+namespace ballast::store {
+namespace {
+
+// All timestamps are epoch milliseconds, UTC (common/clock.h).
+constexpr Migration kMigrations[] = {
+    {1, "telemetry aggregate: series keys, minute rollups, idempotency keys",
+     R"sql(
+CREATE TABLE series_keys (
+  id          INTEGER PRIMARY KEY,
+  service     TEXT NOT NULL,
+  variant     TEXT NOT NULL,
+  model       TEXT NOT NULL,
+  prompt      TEXT NOT NULL,
+  -- first and last minute with data; NULL until the key's first rollup is written
+  first_seen  INTEGER,
+  last_seen   INTEGER,
+  UNIQUE (service, variant, model, prompt)
+);
+
+CREATE TABLE rollups (
+  key_id                INTEGER NOT NULL REFERENCES series_keys (id),
+  minute                INTEGER NOT NULL,
+  requests              INTEGER NOT NULL,
+  outcome_ok            INTEGER NOT NULL,
+  outcome_error         INTEGER NOT NULL,
+  outcome_timeout       INTEGER NOT NULL,
+  outcome_rate_limited  INTEGER NOT NULL,
+  outcome_filtered      INTEGER NOT NULL,
+  outcome_cancelled     INTEGER NOT NULL,
+  input_tokens          INTEGER NOT NULL,
+  output_tokens         INTEGER NOT NULL,
+  cost_usd              REAL NOT NULL,
+  latency_sketch        BLOB NOT NULL,  -- telemetry::DDSketch::Serialize()
+  ttft_sketch           BLOB NOT NULL,
+  PRIMARY KEY (key_id, minute)
+) WITHOUT ROWID;
+-- Retention deletes by minute across all keys.
+CREATE INDEX rollups_by_minute ON rollups (minute);
+
+CREATE TABLE idempotency_keys (
+  key            TEXT PRIMARY KEY,
+  body_hash      TEXT NOT NULL,
+  response_json  TEXT NOT NULL,
+  created_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at);
+)sql"},
+    {2, "API tokens",
+     R"sql(
+CREATE TABLE tokens (
+  id           TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  role         TEXT NOT NULL CHECK (role IN ('viewer', 'ingest', 'operator', 'admin')),
+  secret_hash  TEXT NOT NULL UNIQUE,
+  created_at   INTEGER NOT NULL,
+  created_by   TEXT NOT NULL,
+  revoked_at   INTEGER
+);
+)sql"},
+};
+
+Status EnsureMigrationsTable(Connection& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+}
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+Result<int> CurrentSchemaVersion(Connection& db) {
+  BALLAST_RETURN_IF_ERROR(EnsureMigrationsTable(db));
+  BALLAST_ASSIGN_OR_RETURN(Statement st,
+                           db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  BALLAST_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::Internal("schema_migrations: MAX(version) returned no row");
+  return static_cast<int>(st.ColumnInt(0));
+}
+
+Result<int> ApplyMigrations(Connection& db, std::span<const Migration> migrations,
+                            const Clock& clock) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      return Status::FailedPrecondition("migration at position " + std::to_string(i) +
+                                        " has version " +
+                                        std::to_string(migrations[i].version) + ", expected " +
+                                        std::to_string(i + 1));
+    }
+  }
+  const int known = static_cast<int>(migrations.size());
+  BALLAST_ASSIGN_OR_RETURN(int current, CurrentSchemaVersion(db));
+  if (current > known) {
+    return Status::FailedPrecondition(
+        "database schema version " + std::to_string(current) +
+        " is newer than this binary supports (" + std::to_string(known) +
+        "); run a newer ballast or point it at another data directory");
+  }
+  for (int v = current + 1; v <= known; ++v) {
+    const Migration& m = migrations[v - 1];
+    std::string context = "migration " + std::to_string(v) + " (" + std::string(m.description) +
+                          ")";
+    BALLAST_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+    Status st = db.Exec(m.sql);
+    if (!st.ok()) return st.WithContext(context);
+    BALLAST_ASSIGN_OR_RETURN(
+        Statement record,
+        db.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"));
+    BALLAST_RETURN_IF_ERROR(record.BindAll(v, clock.NowMillis()));
+    st = record.Run();
+    if (!st.ok()) return st.WithContext(context);
+    st = tx.Commit();
+    if (!st.ok()) return st.WithContext(context);
+  }
+  return known;
+}
+
+}  // namespace ballast::store

@@ -1,0 +1,237 @@
+#include "telemetry/ingest.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "telemetry/otlp.h"
+
+namespace ballast::telemetry {
+namespace {
+
+constexpr size_t kInitialSlots = 64;
+
+size_t SlotHash(SeriesKeyId id, EpochMillis minute) {
+  uint64_t h = static_cast<uint64_t>(id) * 0x9e3779b97f4a7c15ULL;
+  h ^= static_cast<uint64_t>(minute / kMinuteMillis) + 0x632be59bd9b4e019ULL + (h << 6) + (h >> 2);
+  return static_cast<size_t>(h ^ (h >> 29));
+}
+
+class AggregatingVisitor final : public EventVisitor {
+ public:
+  explicit AggregatingVisitor(RollupAggregator& aggregator) : aggregator_(aggregator) {}
+  void OnRequest(int64_t, const RequestEvent& e) override { aggregator_.Add(e); }
+  void OnEvaluation(int64_t, const EvaluationEvent&) override {}
+
+ private:
+  RollupAggregator& aggregator_;
+};
+
+// One parser and aggregator per thread, kept across requests for their buffers.
+struct ThreadIngestState {
+  IngestParser ndjson;
+  OtlpTraceParser otlp;
+  std::unique_ptr<RollupAggregator> aggregator;
+};
+
+ThreadIngestState& ThreadState(SeriesKeyRegistry& registry) {
+  thread_local ThreadIngestState state;
+  if (!state.aggregator)
+    state.aggregator = std::make_unique<RollupAggregator>(registry);
+  else
+    state.aggregator->Reset(registry);
+  return state;
+}
+
+void AppendRejected(std::string& out, const std::vector<LineError>& rejected, int64_t total,
+                    std::string_view unit) {
+  out += "\"rejected\":[";
+  for (size_t i = 0; i < rejected.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"";
+    out.append(unit);
+    out += "\":";
+    out += std::to_string(rejected[i].line);
+    out += ",\"error\":";
+    AppendJsonString(out, rejected[i].error);
+    out += '}';
+  }
+  out += ']';
+  if (total > static_cast<int64_t>(rejected.size())) {
+    out += ",\"rejected_total\":";
+    out += std::to_string(total);
+    out += ",\"note\":";
+    AppendJsonString(out, "only the first " + std::to_string(rejected.size()) +
+                              " rejected lines are listed");
+  }
+}
+
+void CopyErrors(const std::vector<LineError>& from, size_t max, std::vector<LineError>& to) {
+  size_t n = std::min(max, from.size());
+  to.assign(from.begin(), from.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void RollupAggregator::Reset(SeriesKeyRegistry& registry) {
+  registry_ = &registry;
+  batch_ = {};
+  std::fill(slots_.begin(), slots_.end(), Slot{0, 0, 0});
+  used_ = 0;
+  listed_new_.clear();
+  folded_ = 0;
+  last_id_ = 0;
+}
+
+// Returns the slot holding (id, minute) or the empty slot where it belongs. key_id 0 is empty.
+size_t RollupAggregator::FindSlot(SeriesKeyId id, EpochMillis minute) {
+  size_t mask = slots_.size() - 1;
+  size_t i = SlotHash(id, minute) & mask;
+  while (slots_[i].key_id != 0 && (slots_[i].key_id != id || slots_[i].minute != minute))
+    i = (i + 1) & mask;
+  return i;
+}
+
+void RollupAggregator::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? kInitialSlots : old.size() * 2, Slot{0, 0, 0});
+  for (const Slot& s : old)
+    if (s.key_id != 0) slots_[FindSlot(s.key_id, s.minute)] = s;
+}
+
+void RollupAggregator::Add(const RequestEvent& e) {
+  SeriesKeyId id;
+  if (last_id_ != 0 && e.service == last_service_ && e.variant == last_variant_ &&
+      e.model == last_model_ && e.prompt == last_prompt_) {
+    id = last_id_;
+  } else {
+    SeriesKeyRegistry::Resolved r = registry_->Resolve({e.service, e.variant, e.model, e.prompt});
+    id = r.id;
+    if (r.folded) {
+      ++folded_;
+      last_id_ = 0;  // folded events must each be counted by the registry
+    } else {
+      last_service_.assign(e.service);
+      last_variant_.assign(e.variant);
+      last_model_.assign(e.model);
+      last_prompt_.assign(e.prompt);
+      last_id_ = id;
+    }
+    if (r.pending &&
+        std::find(listed_new_.begin(), listed_new_.end(), id) == listed_new_.end()) {
+      listed_new_.push_back(id);
+      NewSeriesKey nk;
+      nk.id = id;
+      if (!registry_->Find(id, nk.key)) nk.key = {std::string(e.service), "", "", ""};
+      batch_.new_keys.push_back(std::move(nk));
+    }
+  }
+  if ((used_ + 1) * 2 > slots_.size()) Grow();
+  EpochMillis minute = MinuteOf(e.time);
+  size_t i = FindSlot(id, minute);
+  if (slots_[i].key_id == 0) {
+    slots_[i] = {id, minute, batch_.deltas.size()};
+    ++used_;
+    RollupDelta d;
+    d.key_id = id;
+    d.minute = minute;
+    batch_.deltas.push_back(std::move(d));
+  }
+  batch_.deltas[slots_[i].index].rollup.Add(e);
+}
+
+RollupBatch RollupAggregator::TakeBatch() {
+  RollupBatch out = std::move(batch_);
+  Reset(*registry_);
+  return out;
+}
+
+IngestResult IngestNdjson(std::string_view body, const IngestOptions& options,
+                          SeriesKeyRegistry& registry, const Clock& clock) {
+  ThreadIngestState& st = ThreadState(registry);
+  st.ndjson.set_options(options.parser);
+  AggregatingVisitor visitor(*st.aggregator);
+  ParseCounts counts = st.ndjson.Parse(body, clock.NowMillis(), visitor);
+
+  IngestResult result;
+  result.accepted = counts.requests + counts.evaluations;
+  result.counters.requests = counts.requests;
+  result.counters.evaluations = counts.evaluations;
+  result.counters.rejected = counts.rejected;
+  result.counters.folded = st.aggregator->folded();
+  CopyErrors(st.ndjson.errors(), options.max_rejected_in_answer, result.rejected);
+  result.batch = st.aggregator->TakeBatch();
+
+  std::string& out = result.response_json;
+  out.reserve(64 + result.rejected.size() * 96);
+  out += "{\"accepted\":";
+  out += std::to_string(result.accepted);
+  out += ',';
+  AppendRejected(out, result.rejected, counts.rejected, "line");
+  out += '}';
+  return result;
+}
+
+Result<IngestResult> IngestOtlpJson(std::string_view body, const IngestOptions& options,
+                                    SeriesKeyRegistry& registry, const Clock& clock) {
+  ThreadIngestState& st = ThreadState(registry);
+  st.otlp.set_options(options.parser);
+  AggregatingVisitor visitor(*st.aggregator);
+  Result<OtlpParseCounts> parsed = st.otlp.Parse(body, clock.NowMillis(), visitor);
+  if (!parsed) {
+    st.aggregator->TakeBatch();  // drop anything aggregated before the error
+    return parsed.error();
+  }
+  IngestResult result;
+  result.accepted = parsed->accepted;
+  result.counters.requests = parsed->accepted;
+  result.counters.rejected = parsed->rejected;
+  result.counters.ignored_spans = parsed->ignored;
+  result.counters.folded = st.aggregator->folded();
+  CopyErrors(st.otlp.errors(), options.max_rejected_in_answer, result.rejected);
+  result.batch = st.aggregator->TakeBatch();
+
+  // OTLP: a fully accepted request answers with partial_success unset.
+  if (parsed->rejected == 0) {
+    result.response_json = "{}";
+    return result;
+  }
+  std::string message = std::to_string(parsed->rejected) + " span(s) rejected";
+  for (size_t i = 0; i < result.rejected.size() && i < 10; ++i) {
+    message += i ? "; " : ": ";
+    message += "span " + std::to_string(result.rejected[i].line) + ": " + result.rejected[i].error;
+  }
+  if (parsed->rejected > 10) message += "; ...";
+  std::string& out = result.response_json;
+  out = "{\"partialSuccess\":{\"rejectedSpans\":";
+  out += std::to_string(parsed->rejected);
+  out += ",\"errorMessage\":";
+  AppendJsonString(out, message);
+  out += "}}";
+  return result;
+}
+
+}  // namespace ballast::telemetry

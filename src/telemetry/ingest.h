@@ -1,0 +1,99 @@
+// The telemetry ingest pipeline behind POST /v1/events and POST /v1/otlp/v1/traces: parse and
+// validate a body, resolve each event's series key, and aggregate the events into one
+// RollupBatch of per-(key, minute) deltas for the store, plus the JSON answer for the client.
+//
+//   IngestResult r = IngestNdjson(body, options, registry, clock);
+//   store.CommitIngest({key, hash, r.response_json, std::move(r.batch), now}, done);
+//   // after the commit succeeded:
+//   registry.MarkPersisted(committed_batch.new_keys);
+//
+// Evaluation events are validated and counted as accepted; they contribute no rollup yet.
+// The body must already be decoded (see gzip.h for Content-Encoding: gzip).
+//
+// Thread safety: the functions may be called concurrently; each thread keeps its own parser.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "telemetry/ingest_parser.h"
+#include "telemetry/rollup.h"
+#include "telemetry/series_keys.h"
+
+namespace ballast::telemetry {
+
+struct IngestOptions {
+  IngestParserOptions parser;
+  // Rejected lines listed in the answer; the rest are counted in "rejected_total".
+  size_t max_rejected_in_answer = 1000;
+};
+
+struct IngestCounters {
+  int64_t requests = 0;         // accepted request events (NDJSON) or GenAI spans (OTLP)
+  int64_t evaluations = 0;      // accepted evaluation events
+  int64_t rejected = 0;         // rejected lines or spans
+  int64_t folded = 0;           // events filed under an overflow key
+  int64_t ignored_spans = 0;    // OTLP spans without gen_ai.* attributes
+};
+
+struct IngestResult {
+  int64_t accepted = 0;
+  std::vector<LineError> rejected;  // at most max_rejected_in_answer; line = span index for OTLP
+  IngestCounters counters;
+  RollupBatch batch;
+  std::string response_json;
+};
+
+// NDJSON body -> batch and answer `{"accepted": N, "rejected": [{"line": L, "error": "..."}]}`
+// (with "rejected_total" and "note" when the list was capped). Never fails: a body whose every
+// line is bad is an answer with accepted 0.
+IngestResult IngestNdjson(std::string_view body, const IngestOptions& options,
+                          SeriesKeyRegistry& registry, const Clock& clock);
+
+// OTLP/HTTP JSON ExportTraceServiceRequest -> batch and an OTLP answer: `{}` when every span
+// was accepted (or ignored), else `{"partialSuccess": {"rejectedSpans": N, "errorMessage":
+// "..."}}`. INVALID_ARGUMENT when the body is not an OTLP JSON request at all.
+Result<IngestResult> IngestOtlpJson(std::string_view body, const IngestOptions& options,
+                                    SeriesKeyRegistry& registry, const Clock& clock);
+
+// Aggregates request events into a RollupBatch: one delta per (key id, minute), new keys listed
+// once. Reused across batches by a thread to keep its hash table's memory.
+class RollupAggregator {
+ public:
+  explicit RollupAggregator(SeriesKeyRegistry& registry) : registry_(&registry) {}
+  void Reset(SeriesKeyRegistry& registry);
+  void Add(const RequestEvent& e);
+  // Moves the batch out and clears the aggregator.
+  RollupBatch TakeBatch();
+  int64_t folded() const { return folded_; }
+
+ private:
+  struct Slot {
+    SeriesKeyId key_id;
+    EpochMillis minute;
+    size_t index;
+  };
+  SeriesKeyRegistry* registry_;
+  RollupBatch batch_;
+  // Open addressing over (key id, minute) -> index in batch_.deltas; power-of-two size.
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+  std::vector<SeriesKeyId> listed_new_;  // ids already in batch_.new_keys
+  int64_t folded_ = 0;
+  // The last event's key (owned copies: event views die with their line), to skip the
+  // registry for runs of one series. Assigning reuses the strings' capacity.
+  std::string last_service_, last_variant_, last_model_, last_prompt_;
+  SeriesKeyId last_id_ = 0;
+
+  size_t FindSlot(SeriesKeyId id, EpochMillis minute);
+  void Grow();
+};
+
+// Appends `s` to `out` as a JSON string literal (quotes included).
+void AppendJsonString(std::string& out, std::string_view s);
+
+}  // namespace ballast::telemetry

@@ -33,7 +33,18 @@ constexpr int kKeys = 10;
 constexpr int kEventsPerDelta = 100;
 constexpr EpochMillis kT0 = 1'800'000'000'000;
 
+// Counts group commits, to report the average group size.
+class GroupCounter : public WriterObserver {
+ public:
+  void OnCommit(double, int operations, bool) override {
+    commits.fetch_add(1, std::memory_order_relaxed);
+    ops.fetch_add(operations, std::memory_order_relaxed);
+  }
+  std::atomic<int64_t> commits{0}, ops{0};
+};
+
 struct Fixture {
+  GroupCounter groups;
   std::string dir;
   std::unique_ptr<Store> store;
   std::vector<telemetry::RollupDelta> template_deltas;
@@ -46,7 +57,8 @@ void OpenFixture(bool durable) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "ballast-bench-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) abort();
   g_fixture->dir = tmpl;
-  auto store = OpenSqliteStore({.data_dir = tmpl, .durable = durable});
+  auto store = OpenSqliteStore(
+      {.data_dir = tmpl, .durable = durable, .observer = &g_fixture->groups});
   if (!store) {
     fprintf(stderr, "open: %s\n", store.error().ToString().c_str());
     abort();
@@ -58,7 +70,7 @@ void OpenFixture(bool durable) {
   IngestCommit keys;
   for (int k = 0; k < kKeys; ++k) {
     keys.batch.new_keys.push_back(
-        {k + 1, {"svc-" + std::to_string(k % 3), k % 2 ? "canary" : "stable", "gpt-x", "p@1"}});
+        {k + 1, {"svc-" + std::to_string(k % 3), "variant-" + std::to_string(k), "gpt-x", "p@1"}});
     telemetry::Rollup r;
     for (int e = 0; e < kEventsPerDelta; ++e) {
       telemetry::RequestEvent ev;
@@ -71,12 +83,17 @@ void OpenFixture(bool durable) {
     }
     g_fixture->template_deltas.push_back({k + 1, kT0, std::move(r)});
   }
-  std::promise<void> done;
+  std::promise<Status> done;
   if (!g_fixture->store->Telemetry()
-           .CommitIngest(std::move(keys), [&](Result<IngestOutcome>) { done.set_value(); })
+           .CommitIngest(std::move(keys),
+                         [&](Result<IngestOutcome> r) { done.set_value(r.status()); })
            .ok())
     abort();
-  done.get_future().wait();
+  Status st = done.get_future().get();
+  if (!st.ok()) {
+    fprintf(stderr, "inserting series keys: %s\n", st.ToString().c_str());
+    abort();
+  }
 }
 
 void CloseFixture() {
@@ -101,6 +118,16 @@ IngestCommit NextBatch() {
   // Minutes advance slowly, as live traffic does: consecutive batches hit the same rows.
   for (auto& d : c.batch.deltas) d.minute = kT0 + (n / 2000) * telemetry::kMinuteMillis;
   return c;
+}
+
+// Batches per transaction so far in this run (setup's one-batch commit included).
+void SetGroupSize(benchmark::State& state) {
+  if (state.thread_index() != 0) return;
+  const int64_t commits = g_fixture->groups.commits.load();
+  if (commits > 0) {
+    state.counters["batches_per_commit"] =
+        static_cast<double>(g_fixture->groups.ops.load()) / static_cast<double>(commits);
+  }
 }
 
 void SetPercentiles(benchmark::State& state, std::vector<double>& micros) {
@@ -134,6 +161,7 @@ void BM_CommitSync(benchmark::State& state) {
       static_cast<double>(state.iterations()) * kKeys * kEventsPerDelta,
       benchmark::Counter::kIsRate);
   SetPercentiles(state, micros);
+  SetGroupSize(state);
 }
 BENCHMARK(BM_CommitSync)
     ->Setup(SetupDurable)
@@ -170,6 +198,7 @@ void BM_CommitPipelined(benchmark::State& state) {
   }
   for (int64_t i = 0; i < state.range(0); ++i) slots.acquire();  // wait for the tail
   if (failures.load() != 0) state.SkipWithError("commit failed");
+  SetGroupSize(state);
   state.SetItemsProcessed(state.iterations());
   state.counters["events_per_s"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * kKeys * kEventsPerDelta,

@@ -137,7 +137,7 @@ TEST(JsonToYamlTest, QuotesStringsAParserWouldReadAsSomethingElse) {
             "k: \"yes\"\n"
             "l: \"-dash\"\n"
             "m: \"quote\\\"d\"\n"
-            "n: gpt-4o@v2\n"
+            "\"n\": gpt-4o@v2\n"  // "n" is a YAML 1.1 boolean
             "o: \"~\"\n"
             "\"key: colon\": 1\n"
             "\"123\": 2\n");

@@ -31,6 +31,20 @@ __attribute__((weak)) void* operator new[](std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
+// The nothrow forms too: a sanitizer runtime supplies its own, and memory from one family must
+// not be released by the other.
+__attribute__((weak)) void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  if (t_counting) ++t_allocations;
+  return std::malloc(n ? n : 1);
+}
+__attribute__((weak)) void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  if (t_counting) ++t_allocations;
+  return std::malloc(n ? n : 1);
+}
+__attribute__((weak)) void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+__attribute__((weak)) void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 __attribute__((weak)) void operator delete(void* p) noexcept { std::free(p); }
 __attribute__((weak)) void operator delete[](void* p) noexcept { std::free(p); }
 __attribute__((weak)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }

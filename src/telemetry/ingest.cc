@@ -9,6 +9,7 @@ namespace ballast::telemetry {
 namespace {
 
 constexpr size_t kInitialSlots = 64;
+constexpr size_t kKeyCacheSize = 256;
 
 size_t SlotHash(SeriesKeyId id, EpochMillis minute) {
   uint64_t h = static_cast<uint64_t>(id) * 0x9e3779b97f4a7c15ULL;
@@ -103,7 +104,7 @@ void RollupAggregator::Reset(SeriesKeyRegistry& registry) {
   used_ = 0;
   listed_new_.clear();
   folded_ = 0;
-  last_id_ = 0;
+  for (CachedKey& c : cache_) c.id = 0;
 }
 
 // Returns the slot holding (id, minute) or the empty slot where it belongs. key_id 0 is empty.
@@ -122,27 +123,43 @@ void RollupAggregator::Grow() {
     if (s.key_id != 0) slots_[FindSlot(s.key_id, s.minute)] = s;
 }
 
+namespace {
+
+// A cheap hash for the key cache; collisions only cost a registry lookup.
+size_t CacheSlot(const RequestEvent& e) {
+  auto part = [](std::string_view s) -> size_t {
+    return s.empty() ? 0 : s.size() * 131 + static_cast<unsigned char>(s.back()) * 31 +
+                               static_cast<unsigned char>(s[s.size() / 2]);
+  };
+  size_t h = part(e.service);
+  h = h * 0x9e3779b1 + part(e.variant);
+  h = h * 0x9e3779b1 + part(e.model);
+  h = h * 0x9e3779b1 + part(e.prompt);
+  return (h ^ (h >> 15)) & (kKeyCacheSize - 1);
+}
+
+}  // namespace
+
 void RollupAggregator::Add(const RequestEvent& e) {
+  if (cache_.empty()) cache_.resize(kKeyCacheSize);
+  CachedKey& cached = cache_[CacheSlot(e)];
   SeriesKeyId id;
-  if (last_id_ != 0 && e.service == last_service_ && e.variant == last_variant_ &&
-      e.model == last_model_ && e.prompt == last_prompt_) {
-    id = last_id_;
+  if (cached.id != 0 && e.service == cached.service && e.variant == cached.variant &&
+      e.model == cached.model && e.prompt == cached.prompt) {
+    id = cached.id;
   } else {
     SeriesKeyRegistry::Resolved r = registry_->Resolve({e.service, e.variant, e.model, e.prompt});
     id = r.id;
     if (r.folded) {
-      ++folded_;
-      last_id_ = 0;  // folded events must each be counted by the registry
+      ++folded_;  // not cached: the registry counts every folded event
     } else {
-      last_service_.assign(e.service);
-      last_variant_.assign(e.variant);
-      last_model_.assign(e.model);
-      last_prompt_.assign(e.prompt);
-      last_id_ = id;
+      cached.service.assign(e.service);
+      cached.variant.assign(e.variant);
+      cached.model.assign(e.model);
+      cached.prompt.assign(e.prompt);
+      cached.id = id;
     }
-    if (r.pending &&
-        std::find(listed_new_.begin(), listed_new_.end(), id) == listed_new_.end()) {
-      listed_new_.push_back(id);
+    if (r.pending && listed_new_.insert(id).second) {
       NewSeriesKey nk;
       nk.id = id;
       if (!registry_->Find(id, nk.key)) nk.key = {std::string(e.service), "", "", ""};

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -82,12 +83,16 @@ class RollupAggregator {
   // Open addressing over (key id, minute) -> index in batch_.deltas; power-of-two size.
   std::vector<Slot> slots_;
   size_t used_ = 0;
-  std::vector<SeriesKeyId> listed_new_;  // ids already in batch_.new_keys
+  std::unordered_set<SeriesKeyId> listed_new_;  // ids already in batch_.new_keys
   int64_t folded_ = 0;
-  // The last event's key (owned copies: event views die with their line), to skip the
-  // registry for runs of one series. Assigning reuses the strings' capacity.
-  std::string last_service_, last_variant_, last_model_, last_prompt_;
-  SeriesKeyId last_id_ = 0;
+  // A direct-mapped cache of recent keys (owned copies: event views die with their line), to
+  // skip the registry's hashing and locking. Cleared per batch so that a key still pending is
+  // listed in every batch; assigning reuses the strings' capacity.
+  struct CachedKey {
+    std::string service, variant, model, prompt;
+    SeriesKeyId id = 0;
+  };
+  std::vector<CachedKey> cache_;
 
   size_t FindSlot(SeriesKeyId id, EpochMillis minute);
   void Grow();

@@ -270,37 +270,34 @@ class ValueReader {
     return Fail(FieldError(field_, p));
   }
 
+  // The getters try the expected type first (one peek in the common case) and only look at
+  // the value's type to explain a failure or to accept null.
   bool String(std::string_view& out) {
-    od::json_type t;
-    if (!Type(t)) return false;
-    if (t == od::json_type::null) return true;
-    if (t != od::json_type::string) return WrongType("a string", t);
     auto e = v_.get_string().get(out);
-    return e ? Fail(SimdjsonError(e)) : true;
+    if (!e) return true;
+    return Mismatch(e, "a string");
   }
 
   bool Number(std::optional<double>& out) {
-    od::json_type t;
-    if (!Type(t)) return false;
-    if (t == od::json_type::null) return true;
-    if (t != od::json_type::number) return WrongType("a number", t);
     double d;
     auto e = v_.get_double().get(d);
-    if (e) return Fail(SimdjsonError(e));
-    out = d;
-    return true;
+    if (!e) {
+      out = d;
+      return true;
+    }
+    return Mismatch(e, "a number");
   }
 
   bool Integer(std::optional<int64_t>& out) {
-    od::json_type t;
-    if (!Type(t)) return false;
-    if (t == od::json_type::null) return true;
-    if (t != od::json_type::number) return WrongType("an integer", t);
     int64_t i;
     if (!v_.get_int64().get(i)) {
       out = i;
       return true;
     }
+    od::json_type t;
+    if (!Type(t)) return false;
+    if (t == od::json_type::null) return true;
+    if (t != od::json_type::number) return WrongType("an integer", t);
     // 1e3 or 12.0 are integers written as doubles; accept them when exact.
     double d;
     auto e = v_.get_double().get(d);
@@ -311,6 +308,15 @@ class ValueReader {
     }
     out = static_cast<int64_t>(d);
     return true;
+  }
+
+  // After a failed getter: null is an absent value, another type is a type error.
+  bool Mismatch(simdjson::error_code e, std::string_view expected) {
+    if (e != simdjson::INCORRECT_TYPE) return Fail(SimdjsonError(e));
+    od::json_type t;
+    if (!Type(t)) return false;
+    if (t == od::json_type::null) return true;
+    return WrongType(expected, t);
   }
 
   bool Time(EpochMillis& out) {

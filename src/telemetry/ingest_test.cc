@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include "common/time.h"
 
 namespace ballast::telemetry {
@@ -105,6 +109,44 @@ TEST_F(IngestTest, ManySeriesGrowTheTable) {
   EXPECT_EQ(r.accepted, 1000);
   ASSERT_EQ(r.batch.deltas.size(), 500u);
   for (const auto& d : r.batch.deltas) EXPECT_EQ(d.rollup.requests, 2);
+}
+
+std::string ReadTestData(const std::string& name) {
+  const char* root = std::getenv("BALLAST_SOURCE_DIR");
+  std::ifstream in(std::string(root ? root : ".") + "/tests/data/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The converted BurstGPT_1 slice: every row is accepted and the 17 failures are errors.
+TEST_F(IngestTest, BurstGptSliceFromTestData) {
+  std::string body = ReadTestData("burstgpt1_events.ndjson");
+  ASSERT_FALSE(body.empty()) << "set BALLAST_SOURCE_DIR to the source tree";
+  options_.parser.enforce_accept_window = false;  // a replay of fixed times
+  IngestResult r = IngestNdjson(body, options_, registry_, clock_);
+  EXPECT_EQ(r.accepted, 400);
+  EXPECT_TRUE(r.rejected.empty()) << r.rejected[0].error;
+  int64_t requests = 0, errors = 0;
+  for (const auto& d : r.batch.deltas) {
+    requests += d.rollup.requests;
+    errors += d.rollup.outcomes[static_cast<int>(Outcome::kError)];
+  }
+  EXPECT_EQ(requests, 400);
+  EXPECT_EQ(errors, 17);
+}
+
+// The converted vLLM scale-100 replay: TTFT p50 is about 68 ms (shared/data/README.md).
+TEST_F(IngestTest, VllmReplayFromTestData) {
+  std::string body = ReadTestData("vllm_scale100_events.ndjson");
+  ASSERT_FALSE(body.empty());
+  options_.parser.enforce_accept_window = false;
+  IngestResult r = IngestNdjson(body, options_, registry_, clock_);
+  EXPECT_EQ(r.accepted, 500);
+  Rollup all;
+  for (const auto& d : r.batch.deltas) all.Merge(d.rollup);
+  EXPECT_EQ(all.ttft_ms.count(), 500);
+  EXPECT_NEAR(all.ttft_ms.Quantile(0.5), 68, 15);
 }
 
 TEST(AppendJsonStringTest, EscapesControlCharacters) {

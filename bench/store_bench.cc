@@ -57,8 +57,8 @@ void OpenFixture(bool durable) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "ballast-bench-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) abort();
   g_fixture->dir = tmpl;
-  auto store = OpenSqliteStore(
-      {.data_dir = tmpl, .durable = durable, .observer = &g_fixture->groups});
+  auto store =
+      OpenSqliteStore({.data_dir = tmpl, .durable = durable, .observer = &g_fixture->groups});
   if (!store) {
     fprintf(stderr, "open: %s\n", store.error().ToString().c_str());
     abort();
@@ -145,9 +145,8 @@ void BM_CommitSync(benchmark::State& state) {
     IngestCommit batch = NextBatch();
     std::promise<bool> done;
     const auto start = std::chrono::steady_clock::now();
-    Status st = t.CommitIngest(std::move(batch), [&](Result<IngestOutcome> r) {
-      done.set_value(r.has_value());
-    });
+    Status st = t.CommitIngest(std::move(batch),
+                               [&](Result<IngestOutcome> r) { done.set_value(r.has_value()); });
     if (!st.ok() || !done.get_future().get()) {
       state.SkipWithError("commit failed");
       break;
@@ -157,9 +156,9 @@ void BM_CommitSync(benchmark::State& state) {
             .count());
   }
   state.SetItemsProcessed(state.iterations());  // batches
-  state.counters["events_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kKeys * kEventsPerDelta,
-      benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * kKeys * kEventsPerDelta,
+                         benchmark::Counter::kIsRate);
   SetPercentiles(state, micros);
   SetGroupSize(state);
 }
@@ -200,9 +199,9 @@ void BM_CommitPipelined(benchmark::State& state) {
   if (failures.load() != 0) state.SkipWithError("commit failed");
   SetGroupSize(state);
   state.SetItemsProcessed(state.iterations());
-  state.counters["events_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kKeys * kEventsPerDelta,
-      benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * kKeys * kEventsPerDelta,
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_CommitPipelined)
     ->Setup(SetupDurable)

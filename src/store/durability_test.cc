@@ -1,12 +1,11 @@
 // Crash durability: a child process commits batches and reports each acknowledgment on a pipe;
 // the parent SIGKILLs it mid-stream, reopens the database and checks that every acknowledged
 // batch is present exactly once (and that nothing, acknowledged or not, is counted twice).
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstring>

@@ -87,9 +87,8 @@ Result<int> ApplyMigrations(Connection& db, std::span<const Migration> migration
   for (size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version != static_cast<int>(i) + 1) {
       return Status::FailedPrecondition("migration at position " + std::to_string(i) +
-                                        " has version " +
-                                        std::to_string(migrations[i].version) + ", expected " +
-                                        std::to_string(i + 1));
+                                        " has version " + std::to_string(migrations[i].version) +
+                                        ", expected " + std::to_string(i + 1));
     }
   }
   const int known = static_cast<int>(migrations.size());
@@ -102,8 +101,8 @@ Result<int> ApplyMigrations(Connection& db, std::span<const Migration> migration
   }
   for (int v = current + 1; v <= known; ++v) {
     const Migration& m = migrations[v - 1];
-    std::string context = "migration " + std::to_string(v) + " (" + std::string(m.description) +
-                          ")";
+    std::string context =
+        "migration " + std::to_string(v) + " (" + std::string(m.description) + ")";
     BALLAST_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
     Status st = db.Exec(m.sql);
     if (!st.ok()) return st.WithContext(context);

@@ -27,7 +27,7 @@ TEST(RollupCacheTest, TrimEvictsLeastRecentlyUsedAfterCommit) {
   cache.Insert({2, 0}, MakeRollup(1));
   cache.Insert({3, 0}, MakeRollup(1));
   ASSERT_NE(cache.Find({1, 0}), nullptr);  // 1 is now the most recent; 2 the least
-  EXPECT_EQ(cache.size(), 3u);              // never evicts within a group
+  EXPECT_EQ(cache.size(), 3u);             // never evicts within a group
   cache.MarkAllCleanAndTrim();
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_EQ(cache.Find({2, 0}), nullptr);

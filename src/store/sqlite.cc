@@ -45,8 +45,7 @@ Status Statement::Bind(int index, double v) {
   return Check(sqlite3_bind_double(stmt_, index, v), "bind");
 }
 Status Statement::Bind(int index, std::string_view v) {
-  return Check(sqlite3_bind_text64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT,
-                                   SQLITE_UTF8),
+  return Check(sqlite3_bind_text64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
                "bind");
 }
 Status Statement::Bind(int index, Blob v) {
@@ -157,8 +156,8 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
                               SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
   if (rc != SQLITE_OK) return LastError("preparing \"" + std::string(sql) + "\"");
   if (stmt == nullptr) return Status::Internal("preparing empty SQL");
-  if (tail != nullptr && std::string_view(tail).find_first_not_of(" \t\n;") !=
-                             std::string_view::npos) {
+  if (tail != nullptr &&
+      std::string_view(tail).find_first_not_of(" \t\n;") != std::string_view::npos) {
     sqlite3_finalize(stmt);
     return Status::Internal("Prepare() takes one statement; got more: \"" + std::string(sql) +
                             "\"");

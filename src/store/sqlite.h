@@ -87,8 +87,8 @@ class Statement {
 };
 
 struct ConnectionOptions {
-  bool create = true;      // SQLITE_OPEN_CREATE
-  bool durable = true;     // synchronous=FULL, else OFF
+  bool create = true;   // SQLITE_OPEN_CREATE
+  bool durable = true;  // synchronous=FULL, else OFF
   int busy_timeout_ms = 5000;
   bool query_only = false;  // refuse writes (read pool connections)
 };

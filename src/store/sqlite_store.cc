@@ -86,8 +86,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStoreTuned(const StoreOptions& options,
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
-    return Status::Internal("creating data directory '" + options.data_dir +
-                            "': " + ec.message());
+    return Status::Internal("creating data directory '" + options.data_dir + "': " + ec.message());
   }
   const std::string path = DatabasePath(options.data_dir);
   ConnectionOptions conn;

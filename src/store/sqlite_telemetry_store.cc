@@ -51,8 +51,8 @@ std::string DescribeKey(const telemetry::SeriesKey& k) {
 
 }  // namespace
 
-SqliteTelemetryStore::SqliteTelemetryStore(Writer& writer, ReaderPool& readers,
-                                           const Clock& clock, size_t cache_rows)
+SqliteTelemetryStore::SqliteTelemetryStore(Writer& writer, ReaderPool& readers, const Clock& clock,
+                                           size_t cache_rows)
     : writer_(writer), readers_(readers), clock_(clock), cache_(cache_rows) {}
 
 // ---- Writes ----
@@ -65,21 +65,20 @@ Status SqliteTelemetryStore::CommitIngest(IngestCommit commit,
     std::function<void(Result<IngestOutcome>)> done;
   };
   auto pending = std::make_shared<Pending>(Pending{std::move(commit), {}, std::move(done)});
-  return writer_.Submit(
-      {[this, pending](Connection& db) -> Status {
-         Result<IngestOutcome> outcome = ApplyIngest(db, pending->commit);
-         if (!outcome) return outcome.error();
-         pending->outcome = std::move(*outcome);
-         return Status::Ok();
-       },
-       [pending](const Status& st) {
-         if (!pending->done) return;
-         if (st.ok()) {
-           pending->done(std::move(pending->outcome));
-         } else {
-           pending->done(st);
-         }
-       }});
+  return writer_.Submit({[this, pending](Connection& db) -> Status {
+                           Result<IngestOutcome> outcome = ApplyIngest(db, pending->commit);
+                           if (!outcome) return outcome.error();
+                           pending->outcome = std::move(*outcome);
+                           return Status::Ok();
+                         },
+                         [pending](const Status& st) {
+                           if (!pending->done) return;
+                           if (st.ok()) {
+                             pending->done(std::move(pending->outcome));
+                           } else {
+                             pending->done(st);
+                           }
+                         }});
 }
 
 Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db,
@@ -114,9 +113,9 @@ Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db,
     const telemetry::RollupDelta& d = commit.batch.deltas[i];
     const std::string field = "deltas[" + std::to_string(i) + "]";
     if (d.minute != telemetry::MinuteOf(d.minute)) {
-      return Status::InvalidArgument("minute " + std::to_string(d.minute) +
-                                         " is not the start of a minute",
-                                     field + ".minute");
+      return Status::InvalidArgument(
+          "minute " + std::to_string(d.minute) + " is not the start of a minute",
+          field + ".minute");
     }
     if (!known_keys_.contains(d.key_id) && !batch_keys.contains(d.key_id)) {
       BALLAST_ASSIGN_OR_RETURN(bool exists, SeriesKeyExists(db, d.key_id));
@@ -166,8 +165,8 @@ Status SqliteTelemetryStore::InsertSeriesKey(Connection& db, const telemetry::Ne
     BALLAST_ASSIGN_OR_RETURN(
         Statement st, db.Prepare("INSERT OR IGNORE INTO series_keys "
                                  "(id, service, variant, model, prompt) VALUES (?, ?, ?, ?, ?)"));
-    BALLAST_RETURN_IF_ERROR(st.BindAll(k.id, k.key.service, k.key.variant, k.key.model,
-                                       k.key.prompt));
+    BALLAST_RETURN_IF_ERROR(
+        st.BindAll(k.id, k.key.service, k.key.variant, k.key.model, k.key.prompt));
     BALLAST_RETURN_IF_ERROR(st.Run());
     if (db.Changes() == 1) return Status::Ok();
   }
@@ -177,18 +176,17 @@ Status SqliteTelemetryStore::InsertSeriesKey(Connection& db, const telemetry::Ne
       Statement st,
       db.Prepare("SELECT id, service, variant, model, prompt FROM series_keys "
                  "WHERE id = ? OR (service = ? AND variant = ? AND model = ? AND prompt = ?)"));
-  BALLAST_RETURN_IF_ERROR(st.BindAll(k.id, k.key.service, k.key.variant, k.key.model,
-                                     k.key.prompt));
+  BALLAST_RETURN_IF_ERROR(
+      st.BindAll(k.id, k.key.service, k.key.variant, k.key.model, k.key.prompt));
   while (true) {
     BALLAST_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     telemetry::SeriesKey stored{st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
                                 st.ColumnText(4)};
     if (st.ColumnInt(0) == k.id && stored == k.key) return Status::Ok();
-    return Status::FailedPrecondition(
-        "series key id " + std::to_string(k.id) + " " + DescribeKey(k.key) +
-        " conflicts with stored id " + std::to_string(st.ColumnInt(0)) + " " +
-        DescribeKey(stored));
+    return Status::FailedPrecondition("series key id " + std::to_string(k.id) + " " +
+                                      DescribeKey(k.key) + " conflicts with stored id " +
+                                      std::to_string(st.ColumnInt(0)) + " " + DescribeKey(stored));
   }
   return Status::Internal("series key " + std::to_string(k.id) + " was neither inserted nor found");
 }
@@ -203,8 +201,8 @@ Result<RollupCache::Entry*> SqliteTelemetryStore::LoadRow(Connection& db,
                                                           const RollupCache::RowKey& key) {
   if (RollupCache::Entry* hit = cache_.Find(key)) return hit;
   // A miss is never a dirty row (dirty rows are not evicted), so the stored row is current.
-  static const std::string sql = std::string("SELECT ") + kRollupColumns +
-                                 " FROM rollups WHERE key_id = ? AND minute = ?";
+  static const std::string sql =
+      std::string("SELECT ") + kRollupColumns + " FROM rollups WHERE key_id = ? AND minute = ?";
   BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
   BALLAST_RETURN_IF_ERROR(st.BindAll(key.key_id, key.minute));
   BALLAST_ASSIGN_OR_RETURN(bool found, st.Step());
@@ -247,9 +245,8 @@ Status SqliteTelemetryStore::BeforeCommit(Connection& db) {
     const std::string latency = r.latency_ms.Serialize();
     const std::string ttft = r.ttft_ms.Serialize();
     status = st->BindAll(e.key.key_id, e.key.minute, r.requests, r.outcomes[0], r.outcomes[1],
-                         r.outcomes[2], r.outcomes[3], r.outcomes[4], r.outcomes[5],
-                         r.input_tokens, r.output_tokens, r.cost_usd, Blob{latency},
-                         Blob{ttft});
+                         r.outcomes[2], r.outcomes[3], r.outcomes[4], r.outcomes[5], r.input_tokens,
+                         r.output_tokens, r.cost_usd, Blob{latency}, Blob{ttft});
     if (status.ok()) status = st->Run();
   });
   BALLAST_RETURN_IF_ERROR(status);
@@ -301,9 +298,9 @@ Status SqliteTelemetryStore::ApplyPrune(Connection& db, EpochMillis idempotency_
 Result<std::optional<StoredIdempotency>> SqliteTelemetryStore::LookupIdempotency(
     const std::string& key) {
   BALLAST_ASSIGN_OR_RETURN(ReaderPool::Lease db, readers_.Acquire());
-  BALLAST_ASSIGN_OR_RETURN(
-      Statement st, db->Prepare("SELECT body_hash, response_json, created_at "
-                                "FROM idempotency_keys WHERE key = ? AND created_at >= ?"));
+  BALLAST_ASSIGN_OR_RETURN(Statement st,
+                           db->Prepare("SELECT body_hash, response_json, created_at "
+                                       "FROM idempotency_keys WHERE key = ? AND created_at >= ?"));
   BALLAST_RETURN_IF_ERROR(st.BindAll(key, clock_.NowMillis() - kIdempotencyRetentionMillis));
   BALLAST_ASSIGN_OR_RETURN(bool found, st.Step());
   if (!found) return std::optional<StoredIdempotency>();

@@ -26,8 +26,7 @@ inline constexpr int64_t kIdempotencyRetentionMillis = 24LL * 60 * 60 * 1000;
 
 class SqliteTelemetryStore final : public TelemetryStore, public GroupParticipant {
  public:
-  SqliteTelemetryStore(Writer& writer, ReaderPool& readers, const Clock& clock,
-                       size_t cache_rows);
+  SqliteTelemetryStore(Writer& writer, ReaderPool& readers, const Clock& clock, size_t cache_rows);
 
   Status CommitIngest(IngestCommit commit,
                       std::function<void(Result<IngestOutcome>)> done) override;

@@ -70,8 +70,7 @@ TEST_F(SqliteTest, ErrorsCarrySqliteMessageAndMapCodes) {
   auto bad = db_.Prepare("SELEC nonsense");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code(), StatusCode::kInternal);
-  EXPECT_NE(bad.error().message().find("syntax error"), std::string::npos)
-      << bad.error().message();
+  EXPECT_NE(bad.error().message().find("syntax error"), std::string::npos) << bad.error().message();
 
   ASSERT_TRUE(db_.Exec("INSERT INTO t (id, name) VALUES (1, 'a')").ok());
   auto dup = db_.Prepare("INSERT INTO t (id, name) VALUES (?, ?)");

@@ -12,9 +12,8 @@ constexpr const char* kTokenColumns =
     "id, name, role, secret_hash, created_at, created_by, revoked_at";
 
 TokenRecord TokenFromRow(const Statement& st) {
-  return TokenRecord{st.ColumnText(0), st.ColumnText(1), st.ColumnText(2),
-                     st.ColumnText(3), st.ColumnInt(4),  st.ColumnText(5),
-                     st.ColumnOptionalInt(6)};
+  return TokenRecord{st.ColumnText(0), st.ColumnText(1), st.ColumnText(2),       st.ColumnText(3),
+                     st.ColumnInt(4),  st.ColumnText(5), st.ColumnOptionalInt(6)};
 }
 
 }  // namespace

@@ -36,7 +36,9 @@ class TelemetryStoreTest : public ::testing::Test {
  protected:
   void Open(size_t cache_rows = 16384, int capacity = 4096) {
     if (store_) store_->Close();
-    StoreOptions o{.data_dir = dir_.path(), .writer_queue_capacity = capacity, .clock = &clock_,
+    StoreOptions o{.data_dir = dir_.path(),
+                   .writer_queue_capacity = capacity,
+                   .clock = &clock_,
                    .observer = &observer_};
     auto s = OpenSqliteStoreTuned(o, {.rollup_cache_rows = cache_rows});
     ASSERT_TRUE(s) << s.error().ToString();
@@ -103,10 +105,10 @@ TEST_F(TelemetryStoreTest, SameKeyTwiceInOneGroupAppliesOnce) {
   for (int i = 0; i < 20; ++i) {
     auto p = std::make_shared<std::promise<Result<IngestOutcome>>>();
     results.push_back(p->get_future());
-    ASSERT_TRUE(T().CommitIngest(MakeCommit("dup", "h", {MakeKey(1, "chat")},
-                                            {{1, kT0, MakeRollup(1)}}),
-                                 [p](Result<IngestOutcome> r) { p->set_value(std::move(r)); })
-                    .ok());
+    ASSERT_TRUE(
+        T().CommitIngest(MakeCommit("dup", "h", {MakeKey(1, "chat")}, {{1, kT0, MakeRollup(1)}}),
+                         [p](Result<IngestOutcome> r) { p->set_value(std::move(r)); })
+            .ok());
   }
   int applied = 0;
   for (auto& f : results) {
@@ -134,8 +136,8 @@ TEST_P(SketchMergeTest, MergesAcrossBatchesAndReopen) {
     expected_b.Merge(b);
     std::vector<telemetry::NewSeriesKey> keys;
     if (i == 0) keys = {MakeKey(1, "chat"), MakeKey(2, "chat", "canary")};
-    ASSERT_TRUE(CommitAndWait(T(), MakeCommit("k" + std::to_string(i), "h", keys,
-                                              {{1, kT0, a}, {2, kT0, b}})));
+    ASSERT_TRUE(CommitAndWait(
+        T(), MakeCommit("k" + std::to_string(i), "h", keys, {{1, kT0, a}, {2, kT0, b}})));
     if (i == 1) Open(GetParam());  // the third batch merges into rows read back from disk
   }
   auto rows = T().QueryRollups("chat", kT0, kT0 + kMin);
@@ -160,21 +162,21 @@ INSTANTIATE_TEST_SUITE_P(CacheSizes, SketchMergeTest, ::testing::Values(1, 16384
 
 TEST_F(TelemetryStoreTest, InvalidBatchFailsAloneAndLeavesNoKey) {
   Open();
-  ASSERT_TRUE(CommitAndWait(T(), MakeCommit("ok-1", "h", {MakeKey(1, "chat")},
-                                            {{1, kT0, MakeRollup(1)}})));
+  ASSERT_TRUE(
+      CommitAndWait(T(), MakeCommit("ok-1", "h", {MakeKey(1, "chat")}, {{1, kT0, MakeRollup(1)}})));
   auto unknown = CommitAndWait(T(), MakeCommit("bad-1", "h", {}, {{99, kT0, MakeRollup(1)}}));
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(unknown.error().message().find("series key id 99"), std::string::npos);
   EXPECT_EQ(*T().LookupIdempotency("bad-1"), std::nullopt);
 
-  auto unaligned =
-      CommitAndWait(T(), MakeCommit("bad-2", "h", {}, {{1, kT0, MakeRollup(0)}, {1, kT0 + 5, MakeRollup(0)}}));
+  auto unaligned = CommitAndWait(
+      T(), MakeCommit("bad-2", "h", {}, {{1, kT0, MakeRollup(0)}, {1, kT0 + 5, MakeRollup(0)}}));
   ASSERT_FALSE(unaligned);
   EXPECT_EQ(unaligned.error().field(), "deltas[1].minute");
 
-  auto clash = CommitAndWait(T(), MakeCommit("bad-3", "h", {MakeKey(1, "other-service")},
-                                             {{1, kT0, MakeRollup(1)}}));
+  auto clash = CommitAndWait(
+      T(), MakeCommit("bad-3", "h", {MakeKey(1, "other-service")}, {{1, kT0, MakeRollup(1)}}));
   ASSERT_FALSE(clash);
   EXPECT_NE(clash.error().message().find("conflicts with stored id 1"), std::string::npos)
       << clash.error().message();
@@ -182,19 +184,19 @@ TEST_F(TelemetryStoreTest, InvalidBatchFailsAloneAndLeavesNoKey) {
   EXPECT_EQ(TotalRequests("chat"), 1);
   EXPECT_EQ(TotalRequests("other-service"), 0);
   // A retried key (same id, same key) is fine.
-  ASSERT_TRUE(CommitAndWait(T(), MakeCommit("ok-2", "h", {MakeKey(1, "chat")},
-                                            {{1, kT0, MakeRollup(1)}})));
+  ASSERT_TRUE(
+      CommitAndWait(T(), MakeCommit("ok-2", "h", {MakeKey(1, "chat")}, {{1, kT0, MakeRollup(1)}})));
   EXPECT_EQ(TotalRequests("chat"), 2);
 }
 
 TEST_F(TelemetryStoreTest, SeriesKeysAndServices) {
   Open();
   ASSERT_TRUE(CommitAndWait(
-      T(), MakeCommit("a", "h", {MakeKey(1, "chat"), MakeKey(2, "chat", "canary"),
-                                 MakeKey(3, "search")},
-                      {{1, kT0 + 2 * kMin, MakeRollup(1)},
-                       {2, kT0 + 5 * kMin, MakeRollup(1)},
-                       {3, kT0, MakeRollup(1)}})));
+      T(),
+      MakeCommit("a", "h", {MakeKey(1, "chat"), MakeKey(2, "chat", "canary"), MakeKey(3, "search")},
+                 {{1, kT0 + 2 * kMin, MakeRollup(1)},
+                  {2, kT0 + 5 * kMin, MakeRollup(1)},
+                  {3, kT0, MakeRollup(1)}})));
   ASSERT_TRUE(CommitAndWait(T(), MakeCommit("b", "h", {}, {{1, kT0 + kMin, MakeRollup(1)}})));
   auto keys = T().LoadSeriesKeys();
   ASSERT_TRUE(keys);
@@ -221,8 +223,8 @@ TEST_F(TelemetryStoreTest, SeriesKeysAndServices) {
 
 TEST_F(TelemetryStoreTest, IdempotencyKeysExpireAfter24Hours) {
   Open();
-  ASSERT_TRUE(CommitAndWait(T(), MakeCommit("k", "h1", {MakeKey(1, "chat")},
-                                            {{1, kT0, MakeRollup(1)}})));
+  ASSERT_TRUE(
+      CommitAndWait(T(), MakeCommit("k", "h1", {MakeKey(1, "chat")}, {{1, kT0, MakeRollup(1)}})));
   clock_.Advance(24LL * 3600 * 1000 + 1);
   EXPECT_EQ(*T().LookupIdempotency("k"), std::nullopt);
   auto again = CommitAndWait(T(), MakeCommit("k", "h2", {}, {{1, kT0, MakeRollup(1)}}));
@@ -234,8 +236,9 @@ TEST_F(TelemetryStoreTest, IdempotencyKeysExpireAfter24Hours) {
 
 TEST_F(TelemetryStoreTest, PruneDropsOldKeysAndRowsIncludingCachedOnes) {
   Open();
-  ASSERT_TRUE(CommitAndWait(T(), MakeCommit("old", "h", {MakeKey(1, "chat")},
-                                            {{1, kT0, MakeRollup(4)}, {1, kT0 + kMin, MakeRollup(1)}})));
+  ASSERT_TRUE(
+      CommitAndWait(T(), MakeCommit("old", "h", {MakeKey(1, "chat")},
+                                    {{1, kT0, MakeRollup(4)}, {1, kT0 + kMin, MakeRollup(1)}})));
   clock_.Advance(10 * kMin);
   ASSERT_TRUE(CommitAndWait(T(), MakeCommit("new", "h", {}, {{1, kT0 + kMin, MakeRollup(1)}})));
   ASSERT_TRUE(T().Prune(kT0 + 5 * kMin, kT0 + kMin).ok());
@@ -264,13 +267,13 @@ TEST_F(TelemetryStoreTest, GroupCommitGroupsConcurrentSubmitters) {
       for (int i = 0; i < kPerThread; ++i) {
         auto p = std::make_shared<std::promise<void>>();
         waits.push_back(p->get_future());
-        Status st = T().CommitIngest(
-            MakeCommit("t" + std::to_string(t) + "-" + std::to_string(i), "h", {},
-                       {{1, kT0 + (i % 3) * kMin, MakeRollup(1)}}),
-            [p, &applied](Result<IngestOutcome> r) {
-              if (r && r->kind == Kind::kApplied) ++applied;
-              p->set_value();
-            });
+        Status st =
+            T().CommitIngest(MakeCommit("t" + std::to_string(t) + "-" + std::to_string(i), "h", {},
+                                        {{1, kT0 + (i % 3) * kMin, MakeRollup(1)}}),
+                             [p, &applied](Result<IngestOutcome> r) {
+                               if (r && r->kind == Kind::kApplied) ++applied;
+                               p->set_value();
+                             });
         EXPECT_TRUE(st.ok()) << st.ToString();
       }
       for (auto& w : waits) w.wait();
@@ -299,8 +302,7 @@ struct BlockedWriter {
 TEST_F(TelemetryStoreTest, FullQueueRefusesSynchronouslyWithoutCallingDone) {
   Open(16384, /*capacity=*/3);
   BlockedWriter blocked;
-  ASSERT_TRUE(T().CommitIngest(MakeCommit("", "", {MakeKey(1, "chat")},
-                                          {{1, kT0, MakeRollup(1)}}),
+  ASSERT_TRUE(T().CommitIngest(MakeCommit("", "", {MakeKey(1, "chat")}, {{1, kT0, MakeRollup(1)}}),
                                blocked.Done())
                   .ok());
   blocked.entered.get_future().wait();
@@ -322,10 +324,10 @@ TEST_F(TelemetryStoreTest, FullQueueRefusesSynchronouslyWithoutCallingDone) {
 TEST_F(TelemetryStoreTest, CloseDrainsEverythingQueued) {
   Open(16384, 1000);
   BlockedWriter blocked;
-  ASSERT_TRUE(T().CommitIngest(MakeCommit("first", "h", {MakeKey(1, "chat")},
-                                          {{1, kT0, MakeRollup(1)}}),
-                               blocked.Done())
-                  .ok());
+  ASSERT_TRUE(
+      T().CommitIngest(MakeCommit("first", "h", {MakeKey(1, "chat")}, {{1, kT0, MakeRollup(1)}}),
+                       blocked.Done())
+          .ok());
   blocked.entered.get_future().wait();
   std::atomic<int> acknowledged{0};
   for (int i = 0; i < 500; ++i) {

@@ -2,14 +2,13 @@
 // builders of rollup batches. Test-only; not part of the ballast_store library.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <future>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "store/store.h"
 #include "telemetry/rollup.h"
@@ -77,9 +76,8 @@ inline IngestCommit MakeCommit(std::string idempotency_key, std::string body_has
 inline Result<IngestOutcome> CommitAndWait(TelemetryStore& t, IngestCommit commit) {
   auto promise = std::make_shared<std::promise<Result<IngestOutcome>>>();
   auto future = promise->get_future();
-  Status queued = t.CommitIngest(std::move(commit), [promise](Result<IngestOutcome> r) {
-    promise->set_value(std::move(r));
-  });
+  Status queued = t.CommitIngest(
+      std::move(commit), [promise](Result<IngestOutcome> r) { promise->set_value(std::move(r)); });
   if (!queued.ok()) return queued;
   return future.get();
 }

@@ -79,8 +79,7 @@ TEST_F(TokenStoreTest, WritesAfterCloseAreRefused) {
   Open();
   store_->Close();
   EXPECT_EQ(store_->Ready().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(Tokens().CreateToken(Token("tok_a", "viewer", "h")).code(),
-            StatusCode::kUnavailable);
+  EXPECT_EQ(Tokens().CreateToken(Token("tok_a", "viewer", "h")).code(), StatusCode::kUnavailable);
   store_.reset();
 }
 

@@ -8,8 +8,7 @@
 
 namespace ballast::store {
 
-Writer::Writer(Connection db, WriterOptions options)
-    : db_(std::move(db)), options_(options) {}
+Writer::Writer(Connection db, WriterOptions options) : db_(std::move(db)), options_(options) {}
 
 Writer::~Writer() { Close(); }
 
@@ -45,8 +44,8 @@ Status Writer::SubmitAndWait(std::function<Status(Connection&)> apply) {
   assert(std::this_thread::get_id() != writer_id_);
   auto promise = std::make_shared<std::promise<Status>>();
   std::future<Status> done = promise->get_future();
-  BALLAST_RETURN_IF_ERROR(Submit(
-      {std::move(apply), [promise](const Status& st) { promise->set_value(st); }}));
+  BALLAST_RETURN_IF_ERROR(
+      Submit({std::move(apply), [promise](const Status& st) { promise->set_value(st); }}));
   return done.get();
 }
 

@@ -38,8 +38,8 @@ class WriterTest : public ::testing::Test {
     auto db = Connection::Open(dir_.path() + "/w.db", {});
     ASSERT_TRUE(db) << db.error().ToString();
     ASSERT_TRUE(db->Exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)").ok());
-    writer_ = std::make_unique<Writer>(std::move(*db),
-                                       WriterOptions{capacity, max_group, &observer_});
+    writer_ =
+        std::make_unique<Writer>(std::move(*db), WriterOptions{capacity, max_group, &observer_});
   }
 
   // An operation that blocks the writer thread until Release(), so tests control grouping.
@@ -102,11 +102,12 @@ TEST_F(WriterTest, FailingOperationRollsBackAloneWithinItsGroup) {
   BlockWriter();
   Status a, b, c;
   ASSERT_TRUE(writer_->Submit(Insert(1, nullptr, &a)).ok());
-  ASSERT_TRUE(writer_->Submit({[](Connection& db) -> Status {
-                                 BALLAST_RETURN_IF_ERROR(db.Exec("INSERT INTO t VALUES (2)"));
-                                 return Status::InvalidArgument("bad batch", "deltas[0]");
-                               },
-                               [&b](const Status& st) { b = st; }})
+  ASSERT_TRUE(writer_
+                  ->Submit({[](Connection& db) -> Status {
+                              BALLAST_RETURN_IF_ERROR(db.Exec("INSERT INTO t VALUES (2)"));
+                              return Status::InvalidArgument("bad batch", "deltas[0]");
+                            },
+                            [&b](const Status& st) { b = st; }})
                   .ok());
   ASSERT_TRUE(writer_->Submit(Insert(3, nullptr, &c)).ok());
   Release();
@@ -141,8 +142,8 @@ TEST_F(WriterTest, FullQueueIsRefusedSynchronously) {
   bool refused_called = false;
   ASSERT_TRUE(writer_->Submit(Insert(1, &ok)).ok());
   ASSERT_TRUE(writer_->Submit(Insert(2, &ok)).ok());
-  Status full = writer_->Submit({[](Connection&) { return Status::Ok(); },
-                                 [&](const Status&) { refused_called = true; }});
+  Status full = writer_->Submit(
+      {[](Connection&) { return Status::Ok(); }, [&](const Status&) { refused_called = true; }});
   EXPECT_TRUE(full.IsResourceExhausted()) << full.ToString();
   Release();
   writer_->Close();
@@ -176,12 +177,11 @@ TEST_F(WriterTest, CloseDrainsEverythingQueuedThenRefuses) {
 TEST_F(WriterTest, SubmitAndWaitReturnsTheOperationStatus) {
   StartWriter(10, 10);
   writer_->Start();
-  EXPECT_TRUE(writer_->SubmitAndWait([](Connection& db) {
-                        return db.Exec("INSERT INTO t VALUES (5)");
-                      }).ok());
-  Status dup = writer_->SubmitAndWait([](Connection& db) {
-    return db.Exec("INSERT INTO t VALUES (5)");
-  });
+  EXPECT_TRUE(
+      writer_->SubmitAndWait([](Connection& db) { return db.Exec("INSERT INTO t VALUES (5)"); })
+          .ok());
+  Status dup =
+      writer_->SubmitAndWait([](Connection& db) { return db.Exec("INSERT INTO t VALUES (5)"); });
   EXPECT_TRUE(dup.IsAlreadyExists()) << dup.ToString();
   writer_->Close();
   EXPECT_EQ(Ids(), (std::vector<int64_t>{5}));
@@ -204,9 +204,8 @@ TEST_F(WriterTest, ParticipantFailureFailsTheWholeGroup) {
   FailingParticipant participant;
   writer_->AddParticipant(&participant);
   writer_->Start();
-  Status st = writer_->SubmitAndWait([](Connection& db) {
-    return db.Exec("INSERT INTO t VALUES (1)");
-  });
+  Status st =
+      writer_->SubmitAndWait([](Connection& db) { return db.Exec("INSERT INTO t VALUES (1)"); });
   EXPECT_EQ(st, Status::Internal("flush failed"));
   writer_->Close();
   EXPECT_TRUE(Ids().empty());

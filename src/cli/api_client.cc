@@ -1,9 +1,9 @@
 #include "cli/api_client.h"
 
-#include <cctype>
-
 #include <fmt/format.h>
 #include <httplib.h>
+
+#include <cctype>
 
 #include "cli/output.h"
 
@@ -14,6 +14,25 @@ struct ApiClient::Transport {
   httplib::Client client;
 };
 
+namespace {
+
+std::string DescribeTransportError(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "connection refused or host unreachable";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out";
+    case httplib::Error::Read:
+      return "connection lost while reading the answer";
+    case httplib::Error::Write:
+      return "connection lost while sending the request";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
+}  // namespace
+
 Result<ServerAddress> ParseServerUrl(std::string_view url) {
   constexpr std::string_view kHttp = "http://";
   if (url.starts_with("https://")) {
@@ -22,8 +41,7 @@ Result<ServerAddress> ParseServerUrl(std::string_view url) {
   }
   if (!url.starts_with(kHttp)) {
     return Status::InvalidArgument(
-        fmt::format("'{}' is not an http:// URL (example: http://127.0.0.1:7410)", url),
-        "server");
+        fmt::format("'{}' is not an http:// URL (example: http://127.0.0.1:7410)", url), "server");
   }
   std::string_view rest = url.substr(kHttp.size());
   std::size_t slash = rest.find('/');
@@ -66,8 +84,8 @@ Result<std::unique_ptr<ApiClient>> ApiClient::Create(const ClientOptions& option
   transport->client.set_read_timeout(options.io_timeout);
   transport->client.set_write_timeout(options.io_timeout);
   transport->client.set_keep_alive(true);
-  return std::unique_ptr<ApiClient>(new ApiClient(options.server_url, std::move(address),
-                                                  options.token, std::move(transport)));
+  return std::unique_ptr<ApiClient>(
+      new ApiClient(options.server_url, std::move(address), options.token, std::move(transport)));
 }
 
 ApiClient::ApiClient(std::string server_url, ServerAddress address, std::string token,
@@ -105,7 +123,7 @@ Result<HttpResponse> ApiClient::Send(const HttpRequest& request) {
   }();
   if (!res) {
     return Status::Unavailable(fmt::format("cannot reach server at {}: {}", server_url_,
-                                           httplib::to_string(res.error())));
+                                           DescribeTransportError(res.error())));
   }
   HttpResponse out;
   out.status = res->status;

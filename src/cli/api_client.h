@@ -87,7 +87,7 @@ class ApiClient {
 // The error in a non-2xx answer: the API's {"error": {...}} when the body has one, else the
 // HTTP status (with a short excerpt of the body) so nothing is silently dropped.
 struct ServerError {
-  std::string code;     // "NOT_FOUND", or "HTTP 502" for answers without an API error
+  std::string code;  // "NOT_FOUND", or "HTTP 502" for answers without an API error
   std::string message;
   std::string field;
 };

@@ -1,14 +1,13 @@
 #include "cli/cli.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/api_client.h"
 #include "cli/commands.h"
@@ -80,9 +79,9 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
       serve_cmd->add_option("--listen", listen, "Address to listen on (127.0.0.1:7410)");
   CLI::Option* data_opt = serve_cmd->add_option("--data", data_dir, "Data directory");
   CLI::Option* config_opt = serve_cmd->add_option("--config", config_path, "YAML config file");
-  CLI::Option* log_opt = serve_cmd->add_option("--log-level", log_level, "Log level")
-                             ->check(CLI::IsMember(
-                                 {"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  CLI::Option* log_opt =
+      serve_cmd->add_option("--log-level", log_level, "Log level")
+          ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
   IngestArgs ingest;
   CLI::App* ingest_cmd =
@@ -90,8 +89,7 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   ingest_cmd->add_option("FILE", ingest.file, "NDJSON file, or - for standard input")->required();
   ingest_cmd->add_option("--batch-size", ingest.batch_size, "Lines per request (default 1000)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
-  ingest_cmd
-      ->add_option("--batch-bytes", ingest.batch_bytes, "Bytes per request (default 4194304)")
+  ingest_cmd->add_option("--batch-bytes", ingest.batch_bytes, "Bytes per request (default 4194304)")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
   ingest_cmd
       ->add_option("--max-retries", ingest.max_retries,
@@ -155,8 +153,8 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   if (services_cmd->parsed()) return RunServicesCommand(console, global);
   if (stats_cmd->parsed()) {
     EpochMillis now = RealClock::Get().NowMillis();
-    for (auto [text, target, flag] : {std::tuple{&from_text, &stats.from, "--from"},
-                                      std::tuple{&to_text, &stats.to, "--to"}}) {
+    for (auto [text, target, flag] :
+         {std::tuple{&from_text, &stats.from, "--from"}, std::tuple{&to_text, &stats.to, "--to"}}) {
       if (text->empty()) continue;
       Result<std::string> resolved = ResolveTimeArgument(*text, now, flag);
       if (!resolved) {

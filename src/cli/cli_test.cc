@@ -1,6 +1,8 @@
 // Command-line parsing, exit codes and the commands against an in-process fake server.
 #include "cli/cli.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -8,13 +10,9 @@
 
 #include <atomic>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/api_client.h"
 #include "cli/fake_server.h"
@@ -67,12 +65,12 @@ Outcome Cli(const std::vector<std::string>& args, Invocation inv = {}) {
 TEST(CliParseTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Cli({}).rc, kExitUsage);
   EXPECT_EQ(Cli({"frobnicate"}).rc, kExitUsage);
-  EXPECT_EQ(Cli({"stats"}).rc, kExitUsage);                       // SERVICE missing
-  EXPECT_EQ(Cli({"ingest"}).rc, kExitUsage);                      // FILE missing
-  EXPECT_EQ(Cli({"services", "-o", "xml"}).rc, kExitUsage);       // bad format
+  EXPECT_EQ(Cli({"stats"}).rc, kExitUsage);                  // SERVICE missing
+  EXPECT_EQ(Cli({"ingest"}).rc, kExitUsage);                 // FILE missing
+  EXPECT_EQ(Cli({"services", "-o", "xml"}).rc, kExitUsage);  // bad format
   EXPECT_EQ(Cli({"services", "--bogus"}).rc, kExitUsage);
-  EXPECT_EQ(Cli({"token"}).rc, kExitUsage);                       // verb missing
-  EXPECT_EQ(Cli({"token", "create"}).rc, kExitUsage);             // --role missing
+  EXPECT_EQ(Cli({"token"}).rc, kExitUsage);            // verb missing
+  EXPECT_EQ(Cli({"token", "create"}).rc, kExitUsage);  // --role missing
   EXPECT_EQ(Cli({"token", "create", "--role", "god"}).rc, kExitUsage);
   EXPECT_EQ(Cli({"ingest", "f", "--batch-size", "0"}).rc, kExitUsage);
   EXPECT_EQ(Cli({"ingest", "f", "--batch-size", "lots"}).rc, kExitUsage);
@@ -115,8 +113,7 @@ TEST(CliParseTest, ServeFillsFlagsOnlyWhenGiven) {
     ++calls;
     return 7;
   };
-  Outcome o = Cli({"serve", "--listen", "0.0.0.0:9000", "--data", "/tmp/d", "--log-level",
-                   "debug"},
+  Outcome o = Cli({"serve", "--listen", "0.0.0.0:9000", "--data", "/tmp/d", "--log-level", "debug"},
                   {.serve = serve});
   EXPECT_EQ(o.rc, 7);  // RunServe's exit code is the process's
   EXPECT_EQ(calls, 1);
@@ -295,9 +292,8 @@ TEST(IngestCommandTest, HonoursRetryAfterOn429) {
 
 TEST(IngestCommandTest, GivesUpAfterMaxRetriesAndSaysWhereItStopped) {
   FakeBallastServer fake;
-  fake.Post("/v1/events", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 503;
-  });
+  fake.Post("/v1/events",
+            [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
   fake.Start();
   Outcome o = Cli({"ingest", "-", "--server", fake.url(), "--max-retries", "2", "-o", "json"},
                   {.stdin_text = Lines(3)});
@@ -322,8 +318,7 @@ TEST(IngestCommandTest, ConnectionRefusedExitsThree) {
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
 
-  Outcome o = Cli({"ingest", "-", "--server", url, "--max-retries", "3"},
-                  {.stdin_text = Lines(2)});
+  Outcome o = Cli({"ingest", "-", "--server", url, "--max-retries", "3"}, {.stdin_text = Lines(2)});
   EXPECT_EQ(o.rc, kExitUnreachable);
   EXPECT_EQ(o.sleeps.size(), 3u);
   EXPECT_THAT(o.err, HasSubstr("cannot reach server at " + url));
@@ -406,13 +401,12 @@ TEST(IngestCommandTest, MissingFileExitsOne) {
 
 TEST(QueryCommandTest, NotFoundExitsFourWithTheServersError) {
   FakeBallastServer fake;
-  fake.Get(R"(/v1/services/([^/]+)/stats)",
-                    [](const httplib::Request&, httplib::Response& res) {
-                      res.status = 404;
-                      res.set_content(R"({"error": {"code": "NOT_FOUND", "message": "no such )"
-                                      R"(service", "field": "service"}})",
-                                      "application/json");
-                    });
+  fake.Get(R"(/v1/services/([^/]+)/stats)", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content(R"({"error": {"code": "NOT_FOUND", "message": "no such )"
+                    R"(service", "field": "service"}})",
+                    "application/json");
+  });
   fake.Start();
   Outcome o = Cli({"stats", "nope", "--server", fake.url()});
   EXPECT_EQ(o.rc, kExitNotFound);
@@ -423,14 +417,13 @@ TEST(QueryCommandTest, NotFoundExitsFourWithTheServersError) {
 TEST(QueryCommandTest, StatsSendsQueryAndRendersEachFormat) {
   FakeBallastServer fake;
   const std::string answer =
-      R"({"series": [{"key": {"variant": "canary"}, "requests": 200,
+      R"({"service": "chat", "series": [{"key": {"service": "chat", "variant": "canary"}, "requests": 200,
           "outcomes": {"ok": 190, "error": 10}, "input_tokens": 5000, "output_tokens": 800,
           "cost_usd": 0.125, "latency_ms": {"p50": 812.4, "p95": 1900, "p99": 2400},
           "ttft_ms": {"p95": 95.5}}]})";
-  fake.Get(R"(/v1/services/([^/]+)/stats)",
-                    [&](const httplib::Request&, httplib::Response& res) {
-                      res.set_content(answer, "application/json");
-                    });
+  fake.Get(R"(/v1/services/([^/]+)/stats)", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(answer, "application/json");
+  });
   fake.Start();
   Outcome table = Cli({"stats", "chat bot", "--group-by", "variant,variant", "--from",
                        "2026-11-27T18:00:00Z", "--server", fake.url()},
@@ -448,17 +441,19 @@ TEST(QueryCommandTest, StatsSendsQueryAndRendersEachFormat) {
 
   Outcome json = Cli({"stats", "chat", "--server", fake.url()});
   EXPECT_EQ(nlohmann::json::parse(json.out), nlohmann::json::parse(answer));
-  EXPECT_THAT(json.out, StartsWith("{\n  \"series\": [\n"));  // pretty
+  EXPECT_THAT(json.out, StartsWith("{\n  \"service\": \"chat\",\n  \"series\": [\n"));
   Outcome yaml = Cli({"stats", "chat", "-o", "yaml", "--server", fake.url()});
-  EXPECT_THAT(yaml.out, StartsWith("series:\n  - key:\n      variant: canary\n"));
+  EXPECT_THAT(yaml.out, StartsWith("service: chat\nseries:\n  - key:\n      service: chat\n"
+                                   "      variant: canary\n"));
 }
 
 TEST(QueryCommandTest, ServicesTableAndServerUrlFromEnvironment) {
   FakeBallastServer fake;
   fake.Get("/v1/services", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"items": [{"service": "chat", "series": 3, "last_seen": "2026-11-27T19:00:00.000Z"},
+    res.set_content(
+        R"({"items": [{"service": "chat", "series": 3, "last_seen": "2026-11-27T19:00:00.000Z"},
                                   {"service": "summarize", "series": 12}], "next_page_token": ""})",
-                    "application/json");
+        "application/json");
   });
   fake.Start();
   Outcome o = Cli({"services"}, {.env = {{"BALLAST_SERVER", fake.url()}}, .tty = true});
@@ -469,13 +464,48 @@ TEST(QueryCommandTest, ServicesTableAndServerUrlFromEnvironment) {
             "summarize  -                         12\n");
 }
 
+TEST(QueryCommandTest, ListsFollowEveryPage) {
+  FakeBallastServer fake;
+  fake.Get("/v1/services", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("page_token").empty()) {
+      res.set_content(R"({"items": [{"name": "a"}], "next_page_token": "p2"})", "application/json");
+    } else {
+      res.set_content(R"({"items": [{"name": "b"}], "next_page_token": ""})", "application/json");
+    }
+  });
+  fake.Start();
+  Outcome o = Cli({"services", "--server", fake.url()});
+  ASSERT_EQ(o.rc, kExitOk) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(o.out),
+            nlohmann::json::parse(R"({"items": [{"name": "a"}, {"name": "b"}],
+                                      "next_page_token": ""})"));
+  auto requests = fake.Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].path, "/v1/services?page_size=1000");
+  EXPECT_EQ(requests[1].path, "/v1/services?page_size=1000&page_token=p2");
+}
+
+TEST(QueryCommandTest, ARepeatedPageTokenStopsTheLoop) {
+  FakeBallastServer fake;
+  fake.Get("/v1/tokens", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"items": [], "next_page_token": "same"})", "application/json");
+  });
+  fake.Start();
+  Outcome o = Cli({"token", "list", "--server", fake.url()});
+  EXPECT_EQ(o.rc, kExitFailure);
+  EXPECT_THAT(o.err, HasSubstr("repeated page token 'same'"));
+  EXPECT_EQ(fake.Requests().size(), 2u);
+}
+
 TEST(TokenCommandTest, CreateListRevoke) {
   FakeBallastServer fake;
   fake.Post("/v1/tokens", [](const httplib::Request& req, httplib::Response& res) {
     auto body = nlohmann::json::parse(req.body);
     res.status = 201;
-    res.set_content(nlohmann::json{{"id", "tok_1"}, {"name", body.value("name", "")},
-                                   {"role", body["role"]}, {"secret", "bsk_abc"}}
+    res.set_content(nlohmann::json{{"id", "tok_1"},
+                                   {"name", body.value("name", "")},
+                                   {"role", body["role"]},
+                                   {"token", "bsk_abc"}}
                         .dump(),
                     "application/json");
   });
@@ -492,15 +522,15 @@ TEST(TokenCommandTest, CreateListRevoke) {
     }
   });
   fake.Start();
-  Outcome created = Cli({"token", "create", "--role", "ingest", "--name", "ci", "--server",
-                         fake.url()},
-                        {.tty = true});
+  Outcome created =
+      Cli({"token", "create", "--role", "ingest", "--name", "ci", "--server", fake.url()},
+          {.tty = true});
   ASSERT_EQ(created.rc, kExitOk) << created.err;
   EXPECT_EQ(created.out,
-            "id:      tok_1\n"
-            "name:    ci\n"
-            "role:    ingest\n"
-            "secret:  bsk_abc\n"
+            "id:     tok_1\n"
+            "name:   ci\n"
+            "role:   ingest\n"
+            "token:  bsk_abc\n"
             "\n"
             "Store the secret now: it is shown only once and cannot be retrieved again.\n");
   EXPECT_EQ(nlohmann::json::parse(fake.Requests()[0].body),
@@ -513,7 +543,8 @@ TEST(TokenCommandTest, CreateListRevoke) {
 
   Outcome revoked = Cli({"token", "revoke", "tok_1", "--server", fake.url()});
   EXPECT_EQ(revoked.rc, kExitOk);
-  EXPECT_EQ(nlohmann::json::parse(revoked.out), (nlohmann::json{{"id", "tok_1"}, {"revoked", true}}));
+  EXPECT_EQ(nlohmann::json::parse(revoked.out),
+            (nlohmann::json{{"id", "tok_1"}, {"revoked", true}}));
   Outcome missing = Cli({"token", "revoke", "tok_2", "--server", fake.url()});
   EXPECT_EQ(missing.rc, kExitNotFound);
   EXPECT_EQ(missing.err, "error: NOT_FOUND: no such token\n");

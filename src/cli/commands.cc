@@ -1,10 +1,11 @@
 #include "cli/commands.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "cli/api_client.h"
 #include "cli/ingest.h"
@@ -60,6 +61,39 @@ int Call(Console& console, const GlobalOptions& global, const HttpRequest& reque
   return kExitOk;
 }
 
+// GETs every page of a list route (API.md: {"items": [...], "next_page_token": "..."}) and
+// returns the items of all pages in one object whose next_page_token is "", so that every
+// output format shows the whole list. A response without "items" is returned as it came.
+int CallAllPages(Console& console, const GlobalOptions& global, const std::string& path,
+                 Json& merged) {
+  Json items = Json::array();
+  std::string page_token;
+  std::vector<std::string> seen_tokens;
+  for (;;) {
+    std::string page_path = path + "?page_size=1000";
+    if (!page_token.empty()) page_path += "&page_token=" + UrlEncode(page_token);
+    Json body;
+    int rc = Call(console, global, {.method = "GET", .path = page_path}, body);
+    if (rc != kExitOk) return rc;
+    if (!body.is_object() || !body.contains("items") || !body["items"].is_array()) {
+      merged = std::move(body);
+      return kExitOk;
+    }
+    for (Json& item : body["items"]) items.push_back(std::move(item));
+    page_token = body.contains("next_page_token") && body["next_page_token"].is_string()
+                     ? body["next_page_token"].get<std::string>()
+                     : std::string();
+    if (page_token.empty()) break;
+    if (std::find(seen_tokens.begin(), seen_tokens.end(), page_token) != seen_tokens.end()) {
+      *console.err << "error: the server repeated page token '" << page_token << "'\n";
+      return kExitFailure;
+    }
+    seen_tokens.push_back(page_token);
+  }
+  merged = {{"items", std::move(items)}, {"next_page_token", ""}};
+  return kExitOk;
+}
+
 void Print(Console& console, const GlobalOptions& global, const Json& value,
            const std::string& table) {
   *console.out << RenderAs(global.format, value, table);
@@ -87,8 +121,9 @@ std::string IngestReportText(const IngestRun& run) {
   constexpr std::size_t kShown = 100;  // the rest is a -o json away
   const auto& rejected = run.tally.rejected();
   for (std::size_t i = 0; i < rejected.size() && i < kShown; ++i) {
-    out += rejected[i].line > 0 ? fmt::format("  line {}: {}\n", rejected[i].line, rejected[i].error)
-                                : fmt::format("  line ?: {}\n", rejected[i].error);
+    out += rejected[i].line > 0
+               ? fmt::format("  line {}: {}\n", rejected[i].line, rejected[i].error)
+               : fmt::format("  line ?: {}\n", rejected[i].error);
   }
   if (run.tally.rejected_count() > static_cast<int64_t>(std::min(rejected.size(), kShown))) {
     out += fmt::format("  ... and {} more rejected lines (use -o json for the list)\n",
@@ -151,7 +186,7 @@ int RunIngestCommand(Console& console, const GlobalOptions& global, const Ingest
 
 int RunServicesCommand(Console& console, const GlobalOptions& global) {
   Json body;
-  int rc = Call(console, global, {.method = "GET", .path = "/v1/services"}, body);
+  int rc = CallAllPages(console, global, "/v1/services", body);
   if (rc != kExitOk) return rc;
   Table table = ItemsTable(ListItems(body, "services"),
                            {"service", "name", "first_seen", "last_seen", "series"}, "SERVICE");
@@ -184,8 +219,8 @@ int RunTokenCreateCommand(Console& console, const GlobalOptions& global, const s
   Json request = {{"role", role}};
   if (!name.empty()) request["name"] = name;
   Json body;
-  int rc = Call(console, global,
-                {.method = "POST", .path = "/v1/tokens", .body = request.dump()}, body);
+  int rc =
+      Call(console, global, {.method = "POST", .path = "/v1/tokens", .body = request.dump()}, body);
   if (rc != kExitOk) return rc;
   Print(console, global, body, TokenCreatedText(body));
   return kExitOk;
@@ -193,7 +228,7 @@ int RunTokenCreateCommand(Console& console, const GlobalOptions& global, const s
 
 int RunTokenListCommand(Console& console, const GlobalOptions& global) {
   Json body;
-  int rc = Call(console, global, {.method = "GET", .path = "/v1/tokens"}, body);
+  int rc = CallAllPages(console, global, "/v1/tokens", body);
   if (rc != kExitOk) return rc;
   Table table = ItemsTable(ListItems(body, "tokens"),
                            {"id", "name", "role", "created_at", "created_by", "revoked_at"}, "ID");

@@ -6,13 +6,13 @@
 // Thread safety: handlers run on the server's threads; Requests() copies under a mutex.
 #pragma once
 
+#include <httplib.h>
+
 #include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 namespace ballast::cli {
 
@@ -68,16 +68,16 @@ class FakeBallastServer {
 
  private:
   httplib::Server::Handler Recording(httplib::Server::Handler handler) {
-    return [this, handler = std::move(handler)](const httplib::Request& req,
-                                                httplib::Response& res) {
-      std::string query;
-      for (const auto& [k, v] : req.params) query += (query.empty() ? "?" : "&") + k + "=" + v;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        requests_.push_back({req.method, req.path + query, req.headers, req.body});
-      }
-      handler(req, res);
-    };
+    return
+        [this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+          std::string query;
+          for (const auto& [k, v] : req.params) query += (query.empty() ? "?" : "&") + k + "=" + v;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            requests_.push_back({req.method, req.path + query, req.headers, req.body});
+          }
+          handler(req, res);
+        };
   }
 
   httplib::Server server_;

@@ -1,8 +1,7 @@
 #include "cli/gzip.h"
 
-#include <zlib.h>
-
 #include <fmt/format.h>
+#include <zlib.h>
 
 namespace ballast::cli {
 

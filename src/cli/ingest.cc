@@ -1,9 +1,9 @@
 #include "cli/ingest.h"
 
+#include <fmt/format.h>
+
 #include <random>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "cli/gzip.h"
 
@@ -20,7 +20,8 @@ std::string NewIdempotencyKey() {
 namespace {
 
 void FillDefaultHooks(IngestHooks& hooks) {
-  if (!hooks.sleep) hooks.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!hooks.sleep)
+    hooks.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   if (!hooks.jitter) {
     hooks.jitter = [rng = std::mt19937_64(std::random_device{}())]() mutable {
       return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -89,8 +90,7 @@ BatchFate SendBatch(ApiClient& client, const Batch& batch, const IngestOptions& 
           return BatchFate::kStop;
         }
         retry_after = ParseRetryAfter(response->retry_after, RealClock::Get().NowMillis());
-      } else if (response->status == 401 || response->status == 403 ||
-                 response->status == 404) {
+      } else if (response->status == 401 || response->status == 403 || response->status == 404) {
         // Every later batch would be refused the same way.
         run.error = FormatServerError(err);
         run.exit_code = ExitCodeForHttpStatus(response->status);
@@ -105,8 +105,7 @@ BatchFate SendBatch(ApiClient& client, const Batch& batch, const IngestOptions& 
         return BatchFate::kDone;
       }
     }
-    std::chrono::milliseconds delay =
-        RetryDelay(options.retry, retry, retry_after, hooks.jitter());
+    std::chrono::milliseconds delay = RetryDelay(options.retry, retry, retry_after, hooks.jitter());
     hooks.notice(fmt::format("warning: {}: {}; retry {}/{} in {}", where, failure, retry + 1,
                              options.retry.max_retries, DescribeDelay(delay)));
     hooks.sleep(delay);
@@ -122,8 +121,7 @@ IngestRun Ingest(ApiClient& client, std::istream& in, const IngestOptions& optio
   BatchReader reader(in, options.limits);
   while (std::optional<Batch> batch = reader.Next()) {
     run.lines_read = reader.lines_read();
-    if (!batch->all_blank &&
-        SendBatch(client, *batch, options, hooks, run) == BatchFate::kStop) {
+    if (!batch->all_blank && SendBatch(client, *batch, options, hooks, run) == BatchFate::kStop) {
       run.stopped_at_line = batch->first_line;
       return run;
     }

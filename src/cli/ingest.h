@@ -43,7 +43,7 @@ struct IngestHooks {
 
 struct IngestRun {
   IngestTally tally;
-  int64_t batches = 0;        // batches the server answered 2xx
+  int64_t batches = 0;  // batches the server answered 2xx
   int64_t lines_read = 0;
   int exit_code = kExitOk;
   // When the run stopped before the end: the error line, and the first file line whose batch

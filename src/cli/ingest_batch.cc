@@ -1,11 +1,11 @@
 #include "cli/ingest_batch.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "cli/output.h"
 
@@ -17,7 +17,8 @@ BatchReader::BatchReader(std::istream& in, BatchLimits limits) : in_(in), limits
 
 bool BatchReader::ReadLine(std::string& line) {
   if (!std::getline(in_, line)) {
-    if (in_.bad()) status_ = Status::Internal(fmt::format("read failed after line {}", next_line_ - 1));
+    if (in_.bad())
+      status_ = Status::Internal(fmt::format("read failed after line {}", next_line_ - 1));
     return false;
   }
   bytes_read_ += static_cast<int64_t>(line.size()) + (in_.eof() ? 0 : 1);
@@ -39,8 +40,7 @@ std::optional<Batch> BatchReader::Next() {
       carry_ = std::move(line);
       break;
     }
-    if (std::any_of(line.begin(), line.end(),
-                    [](unsigned char c) { return !std::isspace(c); })) {
+    if (std::any_of(line.begin(), line.end(), [](unsigned char c) { return !std::isspace(c); })) {
       batch.all_blank = false;
     }
     batch.body += line;
@@ -62,8 +62,7 @@ Status IngestTally::AddAnswer(const Batch& batch, std::string_view answer_json) 
   if (!answer) return Status::Internal("ingest answer: " + answer.error().message());
   if (!answer->is_object()) return Status::Internal("ingest answer is not a JSON object");
   auto accepted = answer->find("accepted");
-  if (accepted == answer->end() || !accepted->is_number_integer() ||
-      accepted->get<int64_t>() < 0) {
+  if (accepted == answer->end() || !accepted->is_number_integer() || accepted->get<int64_t>() < 0) {
     return Status(StatusCode::kInternal, "ingest answer lacks a non-negative integer", "accepted");
   }
   std::vector<RejectedLine> lines;
@@ -105,8 +104,7 @@ void IngestTally::Reject(int64_t line, std::string error) {
 
 bool IsRetryableStatus(int http_status) { return http_status == 429 || http_status == 503; }
 
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view header,
-                                                         EpochMillis now) {
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view header, EpochMillis now) {
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
   while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
   if (header.empty()) return std::nullopt;

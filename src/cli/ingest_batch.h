@@ -28,10 +28,10 @@ struct BatchLimits {
 };
 
 struct Batch {
-  std::string body;         // the lines, each ending in '\n', exactly as read (CR kept)
-  int64_t first_line = 0;   // file line number (from 1) of the batch's line 1
-  int64_t line_count = 0;   // blank lines included, so numbering matches the server's
-  bool all_blank = true;    // nothing but whitespace: not worth a request
+  std::string body;        // the lines, each ending in '\n', exactly as read (CR kept)
+  int64_t first_line = 0;  // file line number (from 1) of the batch's line 1
+  int64_t line_count = 0;  // blank lines included, so numbering matches the server's
+  bool all_blank = true;   // nothing but whitespace: not worth a request
 };
 
 // Reads lines from `in` and groups them into batches. Lines are counted from 1 across the
@@ -95,10 +95,10 @@ class IngestTally {
 };
 
 struct RetryPolicy {
-  int max_retries = 8;                                  // after the first attempt
-  std::chrono::milliseconds initial_backoff{500};       // doubled per retry
-  std::chrono::milliseconds max_backoff{30000};         // cap of the computed backoff
-  std::chrono::milliseconds max_retry_after{300000};    // cap of a server's Retry-After
+  int max_retries = 8;                                // after the first attempt
+  std::chrono::milliseconds initial_backoff{500};     // doubled per retry
+  std::chrono::milliseconds max_backoff{30000};       // cap of the computed backoff
+  std::chrono::milliseconds max_retry_after{300000};  // cap of a server's Retry-After
 };
 
 // 429 and 503 are worth retrying with the same Idempotency-Key; everything else is final.
@@ -106,8 +106,7 @@ bool IsRetryableStatus(int http_status);
 
 // Retry-After as delta-seconds ("120") or an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT",
 // relative to `now`); nullopt when absent or unreadable. A date in the past is zero.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view header,
-                                                         EpochMillis now);
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view header, EpochMillis now);
 
 // Delay before retry number `retry` (0 for the first retry). With a Retry-After, that (capped
 // at max_retry_after); otherwise exponential backoff capped at max_backoff, with "equal

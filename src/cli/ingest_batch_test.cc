@@ -1,9 +1,9 @@
 #include "cli/ingest_batch.h"
 
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
+
+#include <sstream>
 
 #include "cli/progress.h"
 
@@ -66,9 +66,7 @@ TEST(BatchReaderTest, MarksAllBlankBatches) {
   EXPECT_TRUE(batches[2].all_blank);
 }
 
-TEST(BatchReaderTest, EmptyInputHasNoBatches) {
-  EXPECT_TRUE(ReadAll("", {}).empty());
-}
+TEST(BatchReaderTest, EmptyInputHasNoBatches) { EXPECT_TRUE(ReadAll("", {}).empty()); }
 
 TEST(BatchReaderTest, CountsBytesAndLines) {
   std::istringstream in("ab\ncd");
@@ -136,7 +134,8 @@ TEST(IngestTallyTest, AddsAnswersInFileLineNumbers) {
 TEST(IngestTallyTest, ALineOutsideTheBatchIsKeptWithAnExplanation) {
   Batch b{.body = "", .first_line = 10, .line_count = 2};
   IngestTally tally;
-  ASSERT_TRUE(tally.AddAnswer(b, R"({"accepted": 1, "rejected": [{"line": 7, "error": "x"}]})").ok());
+  ASSERT_TRUE(
+      tally.AddAnswer(b, R"({"accepted": 1, "rejected": [{"line": 7, "error": "x"}]})").ok());
   ASSERT_EQ(tally.rejected().size(), 1u);
   EXPECT_EQ(tally.rejected()[0].line, 0);
   EXPECT_NE(tally.rejected()[0].error.find("line 7 of a 2-line batch starting at line 10"),
@@ -195,8 +194,10 @@ TEST(RetryPolicyTest, ParsesRetryAfterSecondsAndHttpDates) {
 }
 
 TEST(RetryPolicyTest, BacksOffExponentiallyWithJitterAndACap) {
-  RetryPolicy p{.max_retries = 10, .initial_backoff = milliseconds(500),
-                .max_backoff = milliseconds(4000), .max_retry_after = milliseconds(60000)};
+  RetryPolicy p{.max_retries = 10,
+                .initial_backoff = milliseconds(500),
+                .max_backoff = milliseconds(4000),
+                .max_retry_after = milliseconds(60000)};
   EXPECT_EQ(RetryDelay(p, 0, std::nullopt, 0.0), milliseconds(250));
   EXPECT_EQ(RetryDelay(p, 0, std::nullopt, 1.0), milliseconds(500));
   EXPECT_EQ(RetryDelay(p, 1, std::nullopt, 1.0), milliseconds(1000));

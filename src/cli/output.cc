@@ -1,5 +1,6 @@
 #include "cli/output.h"
 
+#include <fmt/format.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -7,8 +8,6 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace ballast::cli {
 
@@ -135,8 +134,8 @@ bool IsYamlReservedWord(std::string_view s) {
   std::string lower(s);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::string_view kWords[] = {"true", "false", "yes", "no",  "on",  "off",
-                                                "null", "y",     "n",   "~",   ".nan", ".inf"};
+  static constexpr std::string_view kWords[] = {"true", "false", "yes", "no", "on",   "off",
+                                                "null", "y",     "n",   "~",  ".nan", ".inf"};
   return std::find(std::begin(kWords), std::end(kWords), lower) != std::end(kWords);
 }
 
@@ -148,8 +147,8 @@ bool CanBePlain(std::string_view s) {
   if (s.back() == ' ') return false;
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/' || c == '@' ||
-        c == ' ' || c == '+') {
+    if (std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/' || c == '@' || c == ' ' ||
+        c == '+') {
       continue;
     }
     return false;
@@ -174,13 +173,9 @@ std::string YamlScalar(const Json& v) {
   }
 }
 
-std::string YamlKey(const std::string& key) {
-  return YamlScalar(Json(key));
-}
+std::string YamlKey(const std::string& key) { return YamlScalar(Json(key)); }
 
-bool IsNonEmptyContainer(const Json& v) {
-  return (v.is_object() || v.is_array()) && !v.empty();
-}
+bool IsNonEmptyContainer(const Json& v) { return (v.is_object() || v.is_array()) && !v.empty(); }
 
 void EmitYaml(const Json& v, std::size_t indent, std::string& out);
 

@@ -1,10 +1,10 @@
 #include "cli/output.h"
 
-#include <regex>
-
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <yaml-cpp/yaml.h>
+
+#include <regex>
 
 namespace ballast::cli {
 namespace {
@@ -118,11 +118,15 @@ TEST(JsonToYamlTest, GoldenDocument) {
 }
 
 TEST(JsonToYamlTest, QuotesStringsAParserWouldReadAsSomethingElse) {
-  Json doc = {{"a", "true"},     {"b", "null"},        {"c", "0123"},     {"d", "1e3"},
-              {"e", ""},         {"f", "a: b"},        {"g", "x #y"},     {"h", "line\nnext"},
-              {"i", " lead"},    {"j", "2026-11-27T19:12:28Z"},           {"k", "yes"},
-              {"l", "-dash"},    {"m", "quote\"d"},    {"n", "gpt-4o@v2"}, {"o", "~"},
-              {"key: colon", 1}, {"123", 2}};
+  Json doc = {{"a", "true"},     {"b", "null"},
+              {"c", "0123"},     {"d", "1e3"},
+              {"e", ""},         {"f", "a: b"},
+              {"g", "x #y"},     {"h", "line\nnext"},
+              {"i", " lead"},    {"j", "2026-11-27T19:12:28Z"},
+              {"k", "yes"},      {"l", "-dash"},
+              {"m", "quote\"d"}, {"n", "gpt-4o@v2"},
+              {"o", "~"},        {"key: colon", 1},
+              {"123", 2}};
   EXPECT_EQ(JsonToYaml(doc),
             "a: \"true\"\n"
             "b: \"null\"\n"
@@ -184,29 +188,38 @@ Json YamlToJson(const YAML::Node& node) {
 rc::Gen<std::string> TrickyString() {
   return rc::gen::oneOf(
       rc::gen::container<std::string>(rc::gen::inRange<char>(1, 127)),
-      rc::gen::element<std::string>("true", "False", "NULL", "~", "-", "- a", "? x", "1.5",
-                                    "0x1F", ".inf", "a: b", "#c", "x #y", "'q'", "\"dq\"",
-                                    "é ü ✓", "tab\there", "trail ", "@at", "*star", "&amp",
-                                    "!tag", "%pct", "|bar", ">gt", "[x]", "{y}", "a,b"));
+      rc::gen::element<std::string>("true", "False", "NULL", "~", "-", "- a", "? x", "1.5", "0x1F",
+                                    ".inf", "a: b", "#c", "x #y", "'q'", "\"dq\"", "é ü ✓",
+                                    "tab\there", "trail ", "@at", "*star", "&amp", "!tag", "%pct",
+                                    "|bar", ">gt", "[x]", "{y}", "a,b"));
 }
 
 rc::Gen<Json> JsonValue(int depth) {
-  auto scalar = rc::gen::oneOf(
-      rc::gen::just(Json(nullptr)), rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return Json(b); }),
-      rc::gen::map(rc::gen::arbitrary<int64_t>(), [](int64_t i) { return Json(i); }),
-      rc::gen::map(rc::gen::inRange(-1000000, 1000000),
-                   [](int i) { return Json(static_cast<double>(i) / 64.0 + 0.5); }),
-      rc::gen::map(TrickyString(), [](std::string s) { return Json(s); }));
+  auto scalar =
+      rc::gen::oneOf(rc::gen::just(Json(nullptr)),
+                     rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return Json(b); }),
+                     rc::gen::map(rc::gen::arbitrary<int64_t>(), [](int64_t i) { return Json(i); }),
+                     rc::gen::map(rc::gen::inRange(-1000000, 1000000),
+                                  [](int i) { return Json(static_cast<double>(i) / 64.0 + 0.5); }),
+                     rc::gen::map(TrickyString(), [](std::string s) { return Json(s); }));
   if (depth <= 0) return scalar;
-  auto array = rc::gen::map(rc::gen::container<std::vector<Json>>(JsonValue(depth - 1)),
+  // Small fan-out keeps trees at most a few hundred nodes.
+  auto array = rc::gen::map(rc::gen::mapcat(rc::gen::inRange(0, 4),
+                                            [depth](int n) {
+                                              return rc::gen::container<std::vector<Json>>(
+                                                  n, JsonValue(depth - 1));
+                                            }),
                             [](std::vector<Json> v) {
                               Json a = Json::array();
                               for (auto& x : v) a.push_back(std::move(x));
                               return a;
                             });
   auto object = rc::gen::map(
-      rc::gen::container<std::vector<std::pair<std::string, Json>>>(
-          rc::gen::pair(TrickyString(), JsonValue(depth - 1))),
+      rc::gen::mapcat(rc::gen::inRange(0, 4),
+                      [depth](int n) {
+                        return rc::gen::container<std::vector<std::pair<std::string, Json>>>(
+                            n, rc::gen::pair(TrickyString(), JsonValue(depth - 1)));
+                      }),
       [](std::vector<std::pair<std::string, Json>> kvs) {
         Json o = Json::object();
         for (auto& [k, v] : kvs) o[k] = std::move(v);

@@ -1,8 +1,8 @@
 #include "cli/progress.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace ballast::cli {
 

@@ -1,9 +1,9 @@
 #include "cli/views.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 namespace ballast::cli {
 
@@ -28,7 +28,8 @@ namespace {
 
 std::string HeaderFor(const std::string& key) {
   std::string h = key;
-  for (char& c : h) c = c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : h)
+    c = c == '_' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return h;
 }
 
@@ -52,7 +53,8 @@ const Json& Member(const Json& object, const char* key) {
 
 Table ItemsTable(const Json& items, const std::vector<std::string>& preferred,
                  const std::string& scalar_header) {
-  bool objects = std::any_of(items.begin(), items.end(), [](const Json& i) { return i.is_object(); });
+  bool objects =
+      std::any_of(items.begin(), items.end(), [](const Json& i) { return i.is_object(); });
   if (!objects) {
     Table table({{scalar_header}});
     for (const Json& item : items) table.AddRow({CellText(item)});
@@ -92,15 +94,20 @@ Table StatsTable(const Json& stats) {
       key_fields.push_back(k);
     }
   }
+  bool has_service = false;
   for (const Json& s : series) {
     const Json& key = Member(s, "key");
     if (!key.is_object()) continue;
     for (const auto& [k, v] : key.items()) {
-      if (std::find(key_fields.begin(), key_fields.end(), k) == key_fields.end()) {
+      if (k == "service") {
+        has_service = true;  // the same on every row: the command's argument
+      } else if (std::find(key_fields.begin(), key_fields.end(), k) == key_fields.end()) {
         key_fields.push_back(k);
       }
     }
   }
+  // Ungrouped stats have only the service as key; show it rather than a row without a name.
+  if (key_fields.empty() && has_service) key_fields.push_back("service");
   std::vector<Column> columns;
   for (const std::string& k : key_fields) columns.push_back({HeaderFor(k)});
   for (const char* h : {"REQUESTS", "ERROR %", "P50 MS", "P95 MS", "P99 MS", "TTFT P95 MS",
@@ -110,7 +117,8 @@ Table StatsTable(const Json& stats) {
   Table table(std::move(columns));
   for (const Json& s : series) {
     std::vector<std::string> row;
-    for (const std::string& k : key_fields) row.push_back(CellText(Member(Member(s, "key"), k.c_str())));
+    for (const std::string& k : key_fields)
+      row.push_back(CellText(Member(Member(s, "key"), k.c_str())));
     const Json& requests = Member(s, "requests");
     row.push_back(requests.is_number() ? CellText(requests) : "-");
     const Json& ok = Member(Member(s, "outcomes"), "ok");
@@ -138,15 +146,22 @@ std::string TokenCreatedText(const Json& token) {
   std::vector<std::pair<std::string, std::string>> lines;
   std::size_t width = 0;
   if (token.is_object()) {
+    // Identity and secret first, whatever order the server wrote them in.
+    std::vector<std::string> keys;
+    for (const char* k : {"id", "name", "role", "token", "secret"}) {
+      if (token.contains(k)) keys.emplace_back(k);
+    }
     for (const auto& [k, v] : token.items()) {
-      lines.emplace_back(k, CellText(v));
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    }
+    for (const std::string& k : keys) {
+      lines.emplace_back(k, CellText(token[k]));
       width = std::max(width, k.size());
     }
   }
   std::string out;
   for (const auto& [k, v] : lines) out += fmt::format("{:<{}}  {}\n", k + ":", width + 1, v);
-  out +=
-      "\nStore the secret now: it is shown only once and cannot be retrieved again.\n";
+  out += "\nStore the secret now: it is shown only once and cannot be retrieved again.\n";
   return out;
 }
 

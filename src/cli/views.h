@@ -27,13 +27,14 @@ Json ListItems(const Json& response, const char* fallback_key);
 Table ItemsTable(const Json& items, const std::vector<std::string>& preferred,
                  const std::string& scalar_header);
 
-// GET /v1/services/{service}/stats as a table: the key fields, REQUESTS, ERROR % (share of
+// GET /v1/services/{service}/stats as a table: the key fields (without "service", the same on
+// every row, unless it is the only one), REQUESTS, ERROR % (share of
 // requests whose outcome is not "ok"), latency P50/P95/P99 and TTFT P95 in ms, input and output
 // tokens, cost in USD. Missing values print as "-".
 Table StatsTable(const Json& stats);
 
-// POST /v1/tokens' answer for humans: the fields one per line and a note that the secret is
-// shown only once.
+// POST /v1/tokens' answer for humans: the fields one per line (id, name, role and the secret
+// first) and a note that the secret is shown only once.
 std::string TokenCreatedText(const Json& token);
 
 // Renders `value` in `format`; `table` is what -o table shows (already rendered).

@@ -34,9 +34,12 @@ asio::awaitable<HttpResponse> App::Dispatch(HttpRequest& request) {
       ctx.principal = Principal{auth->enabled() ? Role::kNone : Role::kAdmin, ""};
     } else {
       std::string header(request.Header("Authorization"));
-      Result<Principal> who = co_await OffThread(*this, [&] {
-        return auth->Authenticate(header);
-      });
+      Result<Principal> who = Status::Unauthenticated("");
+      if (auto cached = auth->AuthenticateCached(header)) {
+        who = *cached;
+      } else {
+        who = co_await OffThread(*this, [&] { return auth->Authenticate(header); });
+      }
       if (!who) {
         denied = who.error();
       } else if (!RoleSatisfies(who->role, need)) {

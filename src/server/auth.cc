@@ -70,6 +70,22 @@ Result<Principal> Authenticator::Authenticate(std::string_view header) {
   return Principal{*role, (*found)->id};
 }
 
+std::optional<Principal> Authenticator::AuthenticateCached(std::string_view header) {
+  if (!enabled_) return Principal{Role::kAdmin, ""};
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.size() > kBearer.size() + 256 ||
+      header.substr(0, kBearer.size()) != kBearer)
+    return std::nullopt;
+  std::string hash = HashSecret(header.substr(kBearer.size()));
+  EpochMillis now = clock_.NowMillis();
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end() || now - it->second.cached_at >= kCacheMillis) return std::nullopt;
+  auto role = ParseRole(it->second.record.role);
+  if (!role) return std::nullopt;
+  return Principal{*role, it->second.record.id};
+}
+
 Result<CreatedToken> Authenticator::CreateToken(Role role, const std::string& name,
                                                 const std::string& created_by) {
   if (role == Role::kNone) return Status::InvalidArgument("role is required", "role");

@@ -35,6 +35,9 @@ class Authenticator {
   // The principal for an Authorization header value. With auth off every caller is admin.
   // UNAUTHENTICATED for a missing, malformed, unknown or revoked token.
   Result<Principal> Authenticate(std::string_view authorization_header);
+  // The principal if the header's token is in the cache; never touches the store, so it may run
+  // on a network thread. nullopt means "ask Authenticate()".
+  std::optional<Principal> AuthenticateCached(std::string_view authorization_header);
 
   Result<CreatedToken> CreateToken(Role role, const std::string& name,
                                    const std::string& created_by);

@@ -54,6 +54,7 @@ struct SeriesKeyRow {
 
 struct ServiceSummary {
   std::string service;
+  // First and last event minute with data (event time, not ingest time); 0 before any row.
   EpochMillis first_seen = 0;
   EpochMillis last_seen = 0;
   int64_t series = 0;  // number of (variant, model, prompt) keys
@@ -71,7 +72,8 @@ class TelemetryStore {
 
   // Queues a batch for durable commit. Returns RESOURCE_EXHAUSTED at once (and never calls
   // `done`) when the writer queue is full; otherwise `done` is called exactly once, from the
-  // writer thread, after the commit was fsynced or failed.
+  // writer thread, after the commit was fsynced or failed. `done` must be cheap and must not
+  // block or call the store's synchronous writes (TokenStore, Prune, Close): that deadlocks.
   virtual Status CommitIngest(IngestCommit commit,
                               std::function<void(Result<IngestOutcome>)> done) = 0;
 

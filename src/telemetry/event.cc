@@ -2,14 +2,22 @@
 
 namespace ballast::telemetry {
 
+// Called once per ingested event: the first character picks the one candidate to compare.
 bool ParseOutcome(std::string_view name, Outcome& out) {
-  for (int i = 0; i < kOutcomeCount; ++i) {
-    if (kOutcomeNames[i] == name) {
-      out = static_cast<Outcome>(i);
-      return true;
-    }
+  if (name.empty()) return false;
+  Outcome candidate;
+  switch (name[0]) {
+    case 'o': candidate = Outcome::kOk; break;
+    case 'e': candidate = Outcome::kError; break;
+    case 't': candidate = Outcome::kTimeout; break;
+    case 'r': candidate = Outcome::kRateLimited; break;
+    case 'f': candidate = Outcome::kFiltered; break;
+    case 'c': candidate = Outcome::kCancelled; break;
+    default: return false;
   }
-  return false;
+  if (name != OutcomeName(candidate)) return false;
+  out = candidate;
+  return true;
 }
 
 }  // namespace ballast::telemetry

@@ -6,84 +6,14 @@
 #include <cstring>
 
 #include "common/time.h"
+#include "telemetry/minute_cache.h"
+#include "telemetry/event_checks.h"
+#include "telemetry/event_fields.h"
 
 namespace ballast::telemetry {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-enum class Field : uint8_t {
-  kUnknown, kType, kTime, kService, kVariant, kRequestId, kModel, kPrompt, kProvider, kOperation,
-  kOutcome, kErrorType, kLatency, kTtft, kTpot, kInputTokens, kOutputTokens, kCachedInputTokens,
-  kCost, kFinishReason, kScores, kFlags, kAttributes, kInput, kOutput, kName, kScore, kLabel,
-  kExplanation,
-};
-
-uint64_t Bit(Field f) { return uint64_t{1} << static_cast<int>(f); }
-
-// Fields only a request event or only an evaluation event may carry; the others are common.
-const uint64_t kRequestOnly =
-    Bit(Field::kProvider) | Bit(Field::kOperation) | Bit(Field::kOutcome) |
-    Bit(Field::kErrorType) | Bit(Field::kLatency) | Bit(Field::kTtft) | Bit(Field::kTpot) |
-    Bit(Field::kInputTokens) | Bit(Field::kOutputTokens) | Bit(Field::kCachedInputTokens) |
-    Bit(Field::kCost) | Bit(Field::kFinishReason) | Bit(Field::kScores) | Bit(Field::kFlags) |
-    Bit(Field::kInput) | Bit(Field::kOutput);
-const uint64_t kEvaluationOnly =
-    Bit(Field::kName) | Bit(Field::kScore) | Bit(Field::kLabel) | Bit(Field::kExplanation);
-
-// Dispatches on the first character so a key costs one or two comparisons.
-Field LookupField(std::string_view k) {
-  if (k.empty()) return Field::kUnknown;
-  switch (k[0]) {
-    case 'a': if (k == "attributes") return Field::kAttributes; break;
-    case 'c':
-      if (k == "cost_usd") return Field::kCost;
-      if (k == "cached_input_tokens") return Field::kCachedInputTokens;
-      break;
-    case 'e':
-      if (k == "error_type") return Field::kErrorType;
-      if (k == "explanation") return Field::kExplanation;
-      break;
-    case 'f':
-      if (k == "flags") return Field::kFlags;
-      if (k == "finish_reason") return Field::kFinishReason;
-      break;
-    case 'i':
-      if (k == "input_tokens") return Field::kInputTokens;
-      if (k == "input") return Field::kInput;
-      break;
-    case 'l':
-      if (k == "latency_ms") return Field::kLatency;
-      if (k == "label") return Field::kLabel;
-      break;
-    case 'm': if (k == "model") return Field::kModel; break;
-    case 'n': if (k == "name") return Field::kName; break;
-    case 'o':
-      if (k == "outcome") return Field::kOutcome;
-      if (k == "output_tokens") return Field::kOutputTokens;
-      if (k == "operation") return Field::kOperation;
-      if (k == "output") return Field::kOutput;
-      break;
-    case 'p':
-      if (k == "prompt") return Field::kPrompt;
-      if (k == "provider") return Field::kProvider;
-      break;
-    case 'r': if (k == "request_id") return Field::kRequestId; break;
-    case 's':
-      if (k == "service") return Field::kService;
-      if (k == "scores") return Field::kScores;
-      if (k == "score") return Field::kScore;
-      break;
-    case 't':
-      if (k == "time") return Field::kTime;
-      if (k == "ttft_ms") return Field::kTtft;
-      if (k == "tpot_ms") return Field::kTpot;
-      if (k == "type") return Field::kType;
-      break;
-    case 'v': if (k == "variant") return Field::kVariant; break;
-  }
-  return Field::kUnknown;
-}
 
 std::string_view TypeName(od::json_type t) {
   switch (t) {
@@ -97,115 +27,47 @@ std::string_view TypeName(od::json_type t) {
   return "unknown";
 }
 
-void AppendQuoted(std::string& out, std::string_view s, size_t max = 64) {
-  out += '"';
-  out.append(s.substr(0, max));
-  if (s.size() > max) out += "...";
-  out += '"';
-}
-
-std::string FieldError(std::string_view field, std::string_view problem) {
-  std::string e = "field ";
-  AppendQuoted(e, field);
-  e += ": ";
-  e.append(problem);
-  return e;
-}
-
-// Counts UTF-8 code points (simdjson has validated the encoding).
-size_t CharCount(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool IsNameChar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == ':' || c == '/' || c == '-';
-}
-
-std::string CheckName(std::string_view field, std::string_view v, size_t max_chars) {
-  if (v.empty()) return FieldError(field, "must not be empty");
-  if (v.size() > max_chars)
-    return FieldError(field, "longer than " + std::to_string(max_chars) + " characters");
-  for (unsigned char c : v)
-    if (!IsNameChar(c))
-      return FieldError(field, "may contain only letters, digits and _ . : / -");
-  return {};
-}
-
-std::string CheckLabel(std::string_view field, std::string_view v, size_t max_chars) {
-  if (v.size() > max_chars && CharCount(v) > max_chars)
-    return FieldError(field, "longer than " + std::to_string(max_chars) + " characters");
-  return {};
-}
-
-std::string CheckNonNegative(std::string_view field, const std::optional<double>& v) {
-  if (v && !(*v >= 0)) return FieldError(field, "must not be negative");
-  return {};
-}
-
-std::string CheckNonNegative(std::string_view field, const std::optional<int64_t>& v) {
-  if (v && *v < 0) return FieldError(field, "must not be negative");
-  return {};
-}
-
-// "7d", "5m", "90s": like FormatMillisAsDuration but never in weeks, which read oddly here.
-std::string WindowSpan(int64_t ms) {
-  static constexpr std::pair<int64_t, char> kUnits[] = {
-      {86'400'000, 'd'}, {3'600'000, 'h'}, {60'000, 'm'}, {1'000, 's'}};
-  for (auto [unit, suffix] : kUnits)
-    if (ms != 0 && ms % unit == 0) return std::to_string(ms / unit) + suffix;
-  return std::to_string(ms) + "ms";
-}
-
-std::string CheckTime(EpochMillis t, const IngestParserOptions& o, EpochMillis now) {
-  if (!o.enforce_accept_window) return {};
-  if (t >= now - o.accept_past_millis && t <= now + o.accept_future_millis) return {};
-  return FieldError("time", FormatRfc3339(t) + " is outside the accept window (now-" +
-                                WindowSpan(o.accept_past_millis) + " .. now+" +
-                                WindowSpan(o.accept_future_millis) + ")");
-}
-
 std::string SimdjsonError(simdjson::error_code e) {
   return std::string("malformed JSON: ") + simdjson::error_message(e);
 }
 
-}  // namespace
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-std::string CheckRequestEvent(const RequestEvent& e, const IngestParserOptions& o,
-                              EpochMillis now) {
-  std::string err;
-  if (!(err = CheckTime(e.time, o, now)).empty()) return err;
-  if (!(err = CheckName("service", e.service, o.max_name_chars)).empty()) return err;
-  if (!(err = CheckName("variant", e.variant, o.max_name_chars)).empty()) return err;
-  const std::pair<std::string_view, std::string_view> labels[] = {
-      {"request_id", e.request_id}, {"model", e.model},          {"prompt", e.prompt},
-      {"provider", e.provider},     {"operation", e.operation},  {"error_type", e.error_type},
-      {"finish_reason", e.finish_reason}};
-  for (const auto& [field, value] : labels)
-    if (!(err = CheckLabel(field, value, o.max_label_chars)).empty()) return err;
-  if (!(err = CheckLabel("input", e.input, o.max_text_chars)).empty()) return err;
-  if (!(err = CheckLabel("output", e.output, o.max_text_chars)).empty()) return err;
-  if (!(err = CheckNonNegative("latency_ms", e.latency_ms)).empty()) return err;
-  if (!(err = CheckNonNegative("ttft_ms", e.ttft_ms)).empty()) return err;
-  if (!(err = CheckNonNegative("tpot_ms", e.tpot_ms)).empty()) return err;
-  if (!(err = CheckNonNegative("cost_usd", e.cost_usd)).empty()) return err;
-  if (!(err = CheckNonNegative("input_tokens", e.input_tokens)).empty()) return err;
-  if (!(err = CheckNonNegative("output_tokens", e.output_tokens)).empty()) return err;
-  if (!(err = CheckNonNegative("cached_input_tokens", e.cached_input_tokens)).empty()) return err;
-  for (int i = 0; i < e.score_count; ++i)
-    if (!(err = CheckLabel("scores", e.scores[i].first, o.max_label_chars)).empty()) return err;
-  for (int i = 0; i < e.flag_count; ++i)
-    if (!(err = CheckLabel("flags", e.flags[i], o.max_label_chars)).empty()) return err;
-  for (int i = 0; i < e.attribute_count; ++i) {
-    if (!(err = CheckLabel("attributes", e.attributes[i].first, o.max_label_chars)).empty())
-      return err;
-    if (!(err = CheckLabel("attributes", e.attributes[i].second, o.max_label_chars)).empty())
-      return err;
+// A key as written, between its quotes, when it holds no escape (almost every key): then it
+// equals its unescaped form and needs no copy. False for a key with a backslash.
+bool RawKey(const od::raw_json_string& key, std::string_view& out) {
+  const char* k = key.raw();
+  size_t n = 0;
+  while (k[n] != '"') {
+    if (k[n] == '\\') return false;
+    ++n;
   }
-  return {};
+  out = {k, n};
+  return true;
 }
+
+// The key of `f` unescaped: in place when it has no escape, else copied by simdjson.
+simdjson::error_code KeyOf(od::field& f, std::string_view& out) {
+  if (RawKey(f.key(), out)) return simdjson::SUCCESS;
+  return f.unescaped_key().get(out);
+}
+
+// A string value without escapes, viewed in the line itself: stage 1 has validated its UTF-8
+// and rejected unescaped control characters, so it equals what get_string() would copy out.
+// False when `v` is not such a string (another type, or escapes to decode).
+bool RawString(od::value& v, std::string_view& out) {
+  std::string_view tok = v.raw_json_token();  // the token up to the next structural character
+  if (tok.empty() || tok[0] != '"') return false;
+  size_t end = tok.size();
+  while (end > 1 && IsJsonSpace(tok[end - 1])) --end;
+  if (end < 2 || tok[end - 1] != '"') return false;
+  std::string_view content = tok.substr(1, end - 2);
+  if (std::memchr(content.data(), '\\', content.size()) != nullptr) return false;
+  out = content;
+  return true;
+}
+
+}  // namespace
 
 // Per-line scratch: the simdjson parser, a padded copy of lines too close to the body's end,
 // and the event objects the visitor sees (reset, never reallocated, between lines).
@@ -217,6 +79,7 @@ struct IngestParser::State {
   EvaluationEvent evaluation;
   std::string error;
   uint64_t seen = 0;
+  MinuteCache minutes;
 
   void ResetEvents() {
     RequestEvent& r = request;
@@ -245,13 +108,14 @@ struct IngestParser::State {
 namespace {
 
 // Reads one field's value into `out`; on failure fills `err` and returns false. A JSON null
-// leaves an optional field absent.
+// leaves an optional field absent. The getters try the expected type first (one peek in the
+// common case) and only look at the value's type to explain a failure or to accept null.
 class ValueReader {
  public:
   ValueReader(std::string_view field, od::value& v, std::string& err)
       : field_(field), v_(v), err_(err) {}
 
-  // Returns the value's type, or fails. `null_ok`: the caller treats null as absent.
+  // Returns the value's type, or fails.
   bool Type(od::json_type& t) {
     auto e = v_.type().get(t);
     if (e) return Fail(SimdjsonError(e));
@@ -270,9 +134,8 @@ class ValueReader {
     return Fail(FieldError(field_, p));
   }
 
-  // The getters try the expected type first (one peek in the common case) and only look at
-  // the value's type to explain a failure or to accept null.
   bool String(std::string_view& out) {
+    if (RawString(v_, out)) return true;
     auto e = v_.get_string().get(out);
     if (!e) return true;
     return Mismatch(e, "a string");
@@ -319,13 +182,19 @@ class ValueReader {
     return WrongType(expected, t);
   }
 
-  bool Time(EpochMillis& out) {
-    od::json_type t;
-    if (!Type(t)) return false;
-    if (t == od::json_type::string) {
-      std::string_view s;
-      if (auto e = v_.get_string().get(s)) return Fail(SimdjsonError(e));
-      auto parsed = ParseRfc3339(s);
+  bool Time(MinuteCache& minutes, EpochMillis& out) {
+    std::string_view s;
+    bool is_string = RawString(v_, s);
+    od::json_type t = od::json_type::string;
+    if (!is_string) {
+      if (!Type(t)) return false;
+      if (t == od::json_type::string) {
+        if (auto e = v_.get_string().get(s)) return Fail(SimdjsonError(e));
+        is_string = true;
+      }
+    }
+    if (is_string) {
+      auto parsed = minutes.Parse(s);
       if (!parsed) return Fail(FieldError(field_, parsed.error().message()));
       out = *parsed;
       return true;
@@ -359,41 +228,47 @@ std::string CountError(std::string_view field, int max) {
 
 // Reads an object whose values are all strings (attributes) or all numbers (scores).
 template <typename Pair, size_t N>
-bool ReadMap(std::string_view field, od::value& v, std::array<Pair, N>& out,
-             int& count, std::string& err) {
-  od::json_type t;
+bool ReadMap(std::string_view field, od::value& v, std::array<Pair, N>& out, int& count,
+             std::string& err) {
+  constexpr bool kNumbers = std::is_same_v<typename Pair::second_type, double>;
   ValueReader reader(field, v, err);
-  if (!reader.Type(t)) return false;
-  if (t == od::json_type::null) return true;
-  if (t != od::json_type::object) return reader.WrongType("an object", t);
   od::object obj;
-  if (auto e = v.get_object().get(obj)) return reader.Fail(SimdjsonError(e));
+  if (auto e = v.get_object().get(obj)) {
+    if (e != simdjson::INCORRECT_TYPE) return reader.Fail(SimdjsonError(e));
+    od::json_type t;
+    if (!reader.Type(t)) return false;
+    if (t == od::json_type::null) return true;
+    return reader.WrongType("an object", t);
+  }
   for (auto member : obj) {
-    od::field f;
-    if (auto e = std::move(member).get(f)) return reader.Fail(SimdjsonError(e));
+    if (auto e = member.error()) return reader.Fail(SimdjsonError(e));
+    od::field& f = member.value_unsafe();
     std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) return reader.Fail(SimdjsonError(e));
+    if (auto e = KeyOf(f, key)) return reader.Fail(SimdjsonError(e));
     if (count == static_cast<int>(N)) return reader.Fail(CountError(field, static_cast<int>(N)));
-    std::string path;  // built only on the error paths below
-    od::value mv = f.value();
-    od::json_type mt;
-    auto te = mv.type().get(mt);
-    if (te) return reader.Fail(SimdjsonError(te));
-    if constexpr (std::is_same_v<typename Pair::second_type, double>) {
-      if (mt != od::json_type::number) {
-        path = std::string(field) + "." + std::string(key.substr(0, 64));
-        return ValueReader(path, mv, err).WrongType("a number", mt);
-      }
+    od::value& mv = f.value();
+    // The path is built only on the error paths.
+    auto wrong_type = [&](std::string_view expected) {
+      od::json_type mt;
+      if (auto e = mv.type().get(mt)) return reader.Fail(SimdjsonError(e));
+      std::string path = std::string(field) + "." + std::string(key.substr(0, 64));
+      return ValueReader(path, mv, err).WrongType(expected, mt);
+    };
+    if constexpr (kNumbers) {
       double d;
-      if (auto e = mv.get_double().get(d)) return reader.Fail(SimdjsonError(e));
+      if (auto e = mv.get_double().get(d)) {
+        if (e != simdjson::INCORRECT_TYPE) return reader.Fail(SimdjsonError(e));
+        return wrong_type("a number");
+      }
       out[count++] = {key, d};
     } else {
-      if (mt != od::json_type::string) {
-        path = std::string(field) + "." + std::string(key.substr(0, 64));
-        return ValueReader(path, mv, err).WrongType("a string", mt);
-      }
       std::string_view s;
-      if (auto e = mv.get_string().get(s)) return reader.Fail(SimdjsonError(e));
+      if (!RawString(mv, s)) {
+        if (auto e = mv.get_string().get(s)) {
+          if (e != simdjson::INCORRECT_TYPE) return reader.Fail(SimdjsonError(e));
+          return wrong_type("a string");
+        }
+      }
       out[count++] = {key, s};
     }
   }
@@ -402,23 +277,28 @@ bool ReadMap(std::string_view field, od::value& v, std::array<Pair, N>& out,
 
 bool ReadFlags(od::value& v, RequestEvent& r, std::string& err) {
   ValueReader reader("flags", v, err);
-  od::json_type t;
-  if (!reader.Type(t)) return false;
-  if (t == od::json_type::null) return true;
-  if (t != od::json_type::array) return reader.WrongType("an array of strings", t);
   od::array arr;
-  if (auto e = v.get_array().get(arr)) return reader.Fail(SimdjsonError(e));
+  if (auto e = v.get_array().get(arr)) {
+    if (e != simdjson::INCORRECT_TYPE) return reader.Fail(SimdjsonError(e));
+    od::json_type t;
+    if (!reader.Type(t)) return false;
+    if (t == od::json_type::null) return true;
+    return reader.WrongType("an array of strings", t);
+  }
   for (auto element : arr) {
-    od::value ev;
-    if (auto e = std::move(element).get(ev)) return reader.Fail(SimdjsonError(e));
-    od::json_type et;
-    if (auto e = ev.type().get(et)) return reader.Fail(SimdjsonError(e));
-    if (et != od::json_type::string)
-      return ValueReader("flags[" + std::to_string(r.flag_count) + "]", ev, err)
-          .WrongType("a string", et);
+    if (auto e = element.error()) return reader.Fail(SimdjsonError(e));
+    od::value& ev = element.value_unsafe();
+    std::string_view s;
+    if (!RawString(ev, s)) {
+      od::json_type et;
+      if (auto e = ev.type().get(et)) return reader.Fail(SimdjsonError(e));
+      if (et != od::json_type::string)
+        return ValueReader("flags[" + std::to_string(r.flag_count) + "]", ev, err)
+            .WrongType("a string", et);
+      if (auto e = ev.get_string().get(s)) return reader.Fail(SimdjsonError(e));
+    }
     if (r.flag_count == kMaxFlags) return reader.Fail(CountError("flags", kMaxFlags));
-    if (auto e = ev.get_string().get(r.flags[r.flag_count])) return reader.Fail(SimdjsonError(e));
-    ++r.flag_count;
+    r.flags[r.flag_count++] = s;
   }
   return true;
 }
@@ -442,7 +322,8 @@ ParseCounts IngestParser::Parse(std::string_view body, EpochMillis now, EventVis
   size_t pos = 0;
   int64_t line_no = 0;
   while (pos < body.size()) {
-    const char* nl = static_cast<const char*>(std::memchr(body.data() + pos, '\n', body.size() - pos));
+    const char* nl =
+        static_cast<const char*>(std::memchr(body.data() + pos, '\n', body.size() - pos));
     size_t end = nl ? static_cast<size_t>(nl - body.data()) : body.size();
     size_t next = nl ? end + 1 : body.size();
     ++line_no;
@@ -450,8 +331,7 @@ ParseCounts IngestParser::Parse(std::string_view body, EpochMillis now, EventVis
     std::string_view line = body.substr(pos, end - pos);
     pos = next;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    size_t first = line.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) {
+    if (line.empty() || (line[0] != '{' && line.find_first_not_of(" \t\r") == line.npos)) {
       ++counts.blank_lines;
       continue;
     }
@@ -507,97 +387,96 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
     err = SimdjsonError(e);
     return false;
   }
-  od::json_type root_type;
-  if (auto e = doc.type().get(root_type)) {
-    err = SimdjsonError(e);
-    return false;
-  }
-  if (root_type != od::json_type::object) {
-    err = "expected a JSON object, got ";
-    err.append(TypeName(root_type));
-    return false;
-  }
   od::object obj;
   if (auto e = doc.get_object().get(obj)) {
-    err = SimdjsonError(e);
+    od::json_type root_type;
+    if (auto te = doc.type().get(root_type)) {
+      err = SimdjsonError(te);
+    } else if (root_type != od::json_type::object) {
+      err = "expected a JSON object, got ";
+      err.append(TypeName(root_type));
+    } else {
+      err = SimdjsonError(e);
+    }
     return false;
   }
   std::string_view type_value;
   std::optional<EpochMillis> time;
   for (auto member : obj) {
-    od::field f;
-    if (auto e = std::move(member).get(f)) {
+    if (auto e = member.error()) {
       err = SimdjsonError(e);
       return false;
     }
+    od::field& f = member.value_unsafe();
     std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) {
+    if (auto e = KeyOf(f, key)) {
       err = SimdjsonError(e);
       return false;
     }
-    Field id = LookupField(key);
-    if (id == Field::kUnknown) {
+    EventField id = LookupEventField(key);
+    if (id == EventField::kUnknown) {
       err = "unknown field ";
       AppendQuoted(err, key);
       return false;
     }
-    if (st.seen & Bit(id)) {
+    if (st.seen & FieldBit(id)) {
       err = "duplicate field ";
       AppendQuoted(err, key);
       return false;
     }
-    st.seen |= Bit(id);
-    od::value v = f.value();
-    ValueReader rd(key, v, err);
+    st.seen |= FieldBit(id);
+    od::value& v = f.value();
+    // Error messages name the field as documented, whatever escapes the key was written with.
+    ValueReader rd(kFieldNames[static_cast<int>(id)], v, err);
     bool ok = true;
     switch (id) {
-      case Field::kUnknown: break;
-      case Field::kType: ok = rd.String(type_value); break;
-      case Field::kTime: {
+      case EventField::kUnknown: break;
+      case EventField::kType: ok = rd.String(type_value); break;
+      case EventField::kTime: {
         EpochMillis t;
-        ok = rd.Time(t);
+        ok = rd.Time(st.minutes, t);
         if (ok) time = t;
         break;
       }
-      case Field::kService: ok = rd.String(r.service); break;
-      case Field::kVariant: ok = rd.String(r.variant); break;
-      case Field::kRequestId: ok = rd.String(r.request_id); break;
-      case Field::kModel: ok = rd.String(r.model); break;
-      case Field::kPrompt: ok = rd.String(r.prompt); break;
-      case Field::kProvider: ok = rd.String(r.provider); break;
-      case Field::kOperation: ok = rd.String(r.operation); break;
-      case Field::kOutcome: {
+      case EventField::kService: ok = rd.String(r.service); break;
+      case EventField::kVariant: ok = rd.String(r.variant); break;
+      case EventField::kRequestId: ok = rd.String(r.request_id); break;
+      case EventField::kModel: ok = rd.String(r.model); break;
+      case EventField::kPrompt: ok = rd.String(r.prompt); break;
+      case EventField::kProvider: ok = rd.String(r.provider); break;
+      case EventField::kOperation: ok = rd.String(r.operation); break;
+      case EventField::kOutcome: {
         std::string_view o;
         ok = rd.String(o);
         if (ok && !o.empty() && !ParseOutcome(o, r.outcome)) {
           std::string p = "unknown value ";
           AppendQuoted(p, o);
           p += " (expected ok, error, timeout, rate_limited, filtered, cancelled)";
-          err = FieldError(key, p);
+          err = FieldError("outcome", p);
           ok = false;
         }
         break;
       }
-      case Field::kErrorType: ok = rd.String(r.error_type); break;
-      case Field::kLatency: ok = rd.Number(r.latency_ms); break;
-      case Field::kTtft: ok = rd.Number(r.ttft_ms); break;
-      case Field::kTpot: ok = rd.Number(r.tpot_ms); break;
-      case Field::kInputTokens: ok = rd.Integer(r.input_tokens); break;
-      case Field::kOutputTokens: ok = rd.Integer(r.output_tokens); break;
-      case Field::kCachedInputTokens: ok = rd.Integer(r.cached_input_tokens); break;
-      case Field::kCost: ok = rd.Number(r.cost_usd); break;
-      case Field::kFinishReason: ok = rd.String(r.finish_reason); break;
-      case Field::kScores: ok = ReadMap("scores", v, r.scores, r.score_count, err); break;
-      case Field::kFlags: ok = ReadFlags(v, r, err); break;
-      case Field::kAttributes:
+      case EventField::kErrorType: ok = rd.String(r.error_type); break;
+      case EventField::kLatency: ok = rd.Number(r.latency_ms); break;
+      case EventField::kTtft: ok = rd.Number(r.ttft_ms); break;
+      case EventField::kTpot: ok = rd.Number(r.tpot_ms); break;
+      case EventField::kInputTokens: ok = rd.Integer(r.input_tokens); break;
+      case EventField::kOutputTokens: ok = rd.Integer(r.output_tokens); break;
+      case EventField::kCachedInputTokens: ok = rd.Integer(r.cached_input_tokens); break;
+      case EventField::kCost: ok = rd.Number(r.cost_usd); break;
+      case EventField::kFinishReason: ok = rd.String(r.finish_reason); break;
+      case EventField::kScores: ok = ReadMap("scores", v, r.scores, r.score_count, err); break;
+      case EventField::kFlags: ok = ReadFlags(v, r, err); break;
+      case EventField::kAttributes:
         ok = ReadMap("attributes", v, r.attributes, r.attribute_count, err);
         break;
-      case Field::kInput: ok = rd.String(r.input); break;
-      case Field::kOutput: ok = rd.String(r.output); break;
-      case Field::kName: ok = rd.String(ev.name); break;
-      case Field::kScore: ok = rd.Number(ev.score); break;
-      case Field::kLabel: ok = rd.String(ev.label); break;
-      case Field::kExplanation: ok = rd.String(ev.explanation); break;
+      case EventField::kInput: ok = rd.String(r.input); break;
+      case EventField::kOutput: ok = rd.String(r.output); break;
+      case EventField::kName: ok = rd.String(ev.name); break;
+      case EventField::kScore: ok = rd.Number(ev.score); break;
+      case EventField::kLabel: ok = rd.String(ev.label); break;
+      case EventField::kExplanation: ok = rd.String(ev.explanation); break;
     }
     if (!ok) return false;
   }
@@ -618,30 +497,21 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
   }
   const uint64_t foreign = st.seen & (is_evaluation ? kRequestOnly : kEvaluationOnly);
   if (foreign) {
-    for (int b = 0; b < 64; ++b) {
-      if (foreign & (uint64_t{1} << b)) {
-        // Re-derive the name from the table for the message.
-        static constexpr std::string_view kNames[] = {
-            "", "type", "time", "service", "variant", "request_id", "model", "prompt",
-            "provider", "operation", "outcome", "error_type", "latency_ms", "ttft_ms",
-            "tpot_ms", "input_tokens", "output_tokens", "cached_input_tokens", "cost_usd",
-            "finish_reason", "scores", "flags", "attributes", "input", "output", "name",
-            "score", "label", "explanation"};
-        err = "unknown field ";
-        AppendQuoted(err, kNames[b]);
-        err += is_evaluation ? " in an evaluation event" : " in a request event";
-        return false;
-      }
-    }
+    err = "unknown field ";
+    AppendQuoted(err, kFieldNames[__builtin_ctzll(foreign)]);
+    err += is_evaluation ? " in an evaluation event" : " in a request event";
+    return false;
   }
   if (!time) {
     err = "missing required field \"time\"";
     return false;
   }
-  if (!(st.seen & Bit(Field::kService)) || r.service.data() == nullptr) {
+  if (!(st.seen & FieldBit(EventField::kService)) || r.service.data() == nullptr) {
     err = "missing required field \"service\"";
     return false;
   }
+  r.time = *time;
+  EventCheckFailure failure;
   if (is_evaluation) {
     ev.time = *time;
     ev.service = r.service;
@@ -660,16 +530,19 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
       return false;
     }
     // The request checks cover the shared fields; evaluation-only labels are checked here.
-    r.time = *time;
-    err = CheckRequestEvent(r, options_, now);
-    if (err.empty()) err = CheckLabel("name", ev.name, options_.max_label_chars);
-    if (err.empty()) err = CheckLabel("label", ev.label, options_.max_label_chars);
-    if (err.empty()) err = CheckLabel("explanation", ev.explanation, options_.max_text_chars);
-    return err.empty();
+    const IngestParserOptions& o = options_;
+    if (CheckRequestEventFast(r, o, now, failure) &&
+        CheckLabelFast("name", ev.name, o.max_label_chars, failure) &&
+        CheckLabelFast("label", ev.label, o.max_label_chars, failure) &&
+        CheckLabelFast("explanation", ev.explanation, o.max_text_chars, failure))
+      return true;
+    err = DescribeCheckFailure(failure, o);
+    return false;
   }
-  r.time = *time;
-  err = CheckRequestEvent(r, options_, now);
-  if (!err.empty()) return false;
+  if (!CheckRequestEventFast(r, options_, now, failure)) {
+    err = DescribeCheckFailure(failure, options_);
+    return false;
+  }
   r.DeriveTpot();
   return true;
 }

@@ -1,0 +1,29 @@
+// Conversion of loaded objects back to JSON (for GET /v1/objects and `-o json`), and their
+// canonical content: what "the same object" means when a file is re-applied.
+//
+// ToJson writes the fields that the document had, in OpenSLO's spelling, without positions.
+// Durations are written canonically ("60m" becomes "1h"), so two documents that differ only in
+// formatting, key order, comments, quoting style or YAML vs JSON have the same CanonicalJson and
+// ContentHash.
+//
+//   if (ContentHash(stored) == ContentHash(incoming)) { /* nothing changes */ }
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "slo/model.h"
+
+namespace ballast::slo {
+
+nlohmann::json ToJson(const Object& object);
+// Compact JSON with object keys sorted: equal for equal content.
+std::string CanonicalJson(const Object& object);
+// Lower-case hex SHA-256 of CanonicalJson.
+std::string ContentHash(const Object& object);
+bool SameContent(const Object& a, const Object& b);
+
+}  // namespace ballast::slo

@@ -139,7 +139,7 @@ std::optional<BallastQuery> ParseBallastQuery(const MetricSource& source, Source
     } else if (r->type != expr::ValueType::kNumber) {
       diags->Error(pos_of("field"), path_of("field"),
                    "\"" + q.field + "\" is not a number field of " +
-                       std::string(EventKindName(q.events)) + " (it is a " +
+                       std::string(EventKindName(q.events)) + " (it is " +
                        std::string(expr::ValueTypeName(r->type)) + ")");
     } else {
       q.field_slot = *r;

@@ -96,7 +96,7 @@ std::optional<TimeWindow> DecodeTimeWindow(DecodeContext& ctx, const YAML::Node&
     ctx.Error(m.pos(), m.Path("calendar"), "required when isRolling is false");
   if (duration && has_calendar && duration->ApproxMillis() < kDayMillis)
     ctx.Warning(m.node()["duration"], m.Path("duration"),
-                "a calendar window of " + duration->ToString() +
+                "a calendar window of " + DurationText(*duration) +
                     " is unusually short (less than a day); did you mean " +
                     std::to_string(duration->count) + "M (months)?");
   m.Finish();
@@ -177,8 +177,8 @@ std::optional<Objective> DecodeObjective(DecodeContext& ctx, const YAML::Node& n
   }
   if (o.time_slice_window && window && window->ApproxMillis() < o.time_slice_window->ApproxMillis())
     ctx.Error(slice_pos, m.Path("timeSliceWindow"),
-              "the time slice " + o.time_slice_window->ToString() +
-                  " is longer than the SLO's time window " + window->ToString());
+              "the time slice " + DurationText(*o.time_slice_window) +
+                  " is longer than the SLO's time window " + DurationText(*window));
 
   o.indicator_ref_pos = m.PosOf("indicatorRef");
   o.indicator_ref = m.String("indicatorRef").value_or("");

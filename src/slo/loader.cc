@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
+#include <tuple>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -88,9 +90,24 @@ bool ReadFile(const fs::path& path, const LoadOptions& options, std::vector<Sour
   return true;
 }
 
-LoadResult Finish(std::vector<Object> objects, Diagnostics diags, const Catalog* existing) {
+// Validates, then orders diagnostics by file (in load order), line and column, so that output
+// reads top to bottom whichever pass found a problem.
+LoadResult Finish(std::vector<Object> objects, Diagnostics diags, const Catalog* existing,
+                  const std::vector<Source>& sources) {
   LoadResult r{Catalog(std::move(objects), existing), std::move(diags)};
   Validate(r.catalog, &r.diagnostics);
+  std::map<std::string, size_t> file_order;
+  for (const Source& s : sources) file_order.emplace(s.name, file_order.size());
+  std::vector<Diagnostic> items = r.diagnostics.items();
+  auto key = [&](const Diagnostic& d) {
+    auto it = file_order.find(d.pos.file);
+    return std::make_tuple(it == file_order.end() ? 0 : it->second, d.pos.line, d.pos.column);
+  };
+  std::stable_sort(items.begin(), items.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  Diagnostics sorted;
+  for (Diagnostic& d : items) sorted.Add(std::move(d));
+  r.diagnostics = std::move(sorted);
   return r;
 }
 
@@ -138,7 +155,7 @@ LoadResult LoadSources(const std::vector<Source>& sources, const Catalog* existi
   std::vector<Object> objects;
   Diagnostics diags;
   for (const Source& s : sources) DecodeSource(s, options, &objects, &diags);
-  return Finish(std::move(objects), std::move(diags), existing);
+  return Finish(std::move(objects), std::move(diags), existing, sources);
 }
 
 LoadResult LoadText(std::string_view text, const std::string& file_name, const Catalog* existing,
@@ -153,7 +170,7 @@ LoadResult LoadPaths(const std::vector<std::string>& paths, const Catalog* exist
   for (const std::string& p : paths) CollectSources(p, std::cin, options, &sources, &diags);
   std::vector<Object> objects;
   for (const Source& s : sources) DecodeSource(s, options, &objects, &diags);
-  return Finish(std::move(objects), std::move(diags), existing);
+  return Finish(std::move(objects), std::move(diags), existing, sources);
 }
 
 }  // namespace ballast::slo

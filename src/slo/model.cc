@@ -50,6 +50,12 @@ std::optional<BudgetingMethod> ParseBudgetingMethod(std::string_view name) {
   return std::nullopt;
 }
 
+std::string DurationText(const Duration& d) {
+  static constexpr std::array<char, 9> kUnits = {'?', 's', 'm', 'h', 'd', 'w', 'M', 'Q', 'Y'};
+  if (d.unit == DurationUnit::kMillisecond) return d.ToString();
+  return std::to_string(d.count) + kUnits[static_cast<int>(d.unit)];
+}
+
 TimeWindow EffectiveTimeWindow(const SloSpec& slo) {
   if (!slo.time_window.empty()) return slo.time_window.front();
   TimeWindow w;

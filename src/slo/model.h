@@ -235,6 +235,10 @@ struct Object {
   T& As() { return std::get<T>(spec); }
 };
 
+// A duration as written: "28d" stays "28d" (Duration::ToString would say "4w"); compound forms
+// such as "1h30m", kept in milliseconds by ParseDuration, use Duration::ToString.
+std::string DurationText(const Duration& d);
+
 // "SLO chat-availability": how messages name an object.
 std::string DescribeObject(const Object& object);
 

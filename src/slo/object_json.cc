@@ -73,8 +73,8 @@ json ConditionSpecJson(const AlertConditionSpec& s) {
   c["kind"] = s.condition.kind;
   if (s.condition.op) c["op"] = std::string(OpName(*s.condition.op));
   c["threshold"] = s.condition.threshold;
-  c["lookbackWindow"] = s.condition.lookback_window.ToString();
-  if (s.condition.alert_after) c["alertAfter"] = s.condition.alert_after->ToString();
+  c["lookbackWindow"] = DurationText(s.condition.lookback_window);
+  if (s.condition.alert_after) c["alertAfter"] = DurationText(*s.condition.alert_after);
   j["condition"] = std::move(c);
   return j;
 }
@@ -126,7 +126,7 @@ json ObjectiveJson(const Objective& o) {
     if (o.time_slice_window_is_number) {
       j["timeSliceWindow"] = o.time_slice_window->count;
     } else {
-      j["timeSliceWindow"] = o.time_slice_window->ToString();
+      j["timeSliceWindow"] = DurationText(*o.time_slice_window);
     }
   }
   if (o.indicator) j["indicator"] = InlineSliJson(*o.indicator);
@@ -145,7 +145,7 @@ json SloSpecJson(const SloSpec& s) {
     json windows = json::array();
     for (const TimeWindow& w : s.time_window) {
       json wj = json::object();
-      wj["duration"] = w.duration.ToString();
+      wj["duration"] = DurationText(w.duration);
       PutOptional(wj, "isRolling", w.is_rolling);
       if (w.calendar)
         wj["calendar"] = json{{"startTime", w.calendar->start_time},

@@ -1,10 +1,9 @@
 // Conversion of loaded objects back to JSON (for GET /v1/objects and `-o json`), and their
 // canonical content: what "the same object" means when a file is re-applied.
 //
-// ToJson writes the fields that the document had, in OpenSLO's spelling, without positions.
-// Durations are written canonically ("60m" becomes "1h"), so two documents that differ only in
-// formatting, key order, comments, quoting style or YAML vs JSON have the same CanonicalJson and
-// ContentHash.
+// ToJson writes the fields that the document had, in OpenSLO's spelling, without positions
+// (durations as written, see DurationText). Two documents that differ only in formatting, key
+// order, comments, quoting style or YAML vs JSON have the same CanonicalJson and ContentHash.
 //
 //   if (ContentHash(stored) == ContentHash(incoming)) { /* nothing changes */ }
 //

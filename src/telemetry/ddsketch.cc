@@ -73,17 +73,82 @@ Status Corrupt(std::string_view what) {
   return Status::InvalidArgument("corrupt DDSketch: " + std::string(what));
 }
 
+int SlowIndexOf(double v, double log_gamma) {
+  return static_cast<int>(std::ceil(std::log(v) / log_gamma));
+}
+
 }  // namespace
+
+// Add() runs twice per ingested event. ceil(log(v) / log_gamma) costs a log and a division;
+// for the default accuracy, bins are instead found from a table of each bin's largest value,
+// derived from that same formula, so both ways give identical bins. A polynomial log2 guesses
+// the bin to within one and the table settles it.
+struct DDSketch::IndexTable {
+  static constexpr double kAccuracy = 0.01;
+  static constexpr int kMinExponent = -30;  // values in [2^-30, 2^40) take the fast path
+  static constexpr int kMaxExponent = 40;
+
+  double inv_log2_gamma = 0;
+  int lowest = 0;               // the bin of upper[0]
+  std::vector<double> upper;    // upper[k]: the largest value in bin lowest + k
+  double low = 0, high = 0;     // the fast path handles low < v <= high
+
+  static const IndexTable& Default() {
+    static const IndexTable table(kAccuracy);
+    return table;
+  }
+
+  // Computes gamma and its log exactly as the DDSketch constructor does.
+  explicit IndexTable(double alpha) {
+    const double gamma = (1 + alpha) / (1 - alpha);
+    const double log_gamma = std::log(gamma);
+    inv_log2_gamma = 1 / std::log2(gamma);
+    lowest = SlowIndexOf(std::ldexp(1.0, kMinExponent), log_gamma) - 1;
+    int highest = SlowIndexOf(std::ldexp(1.0, kMaxExponent), log_gamma) + 1;
+    upper.reserve(static_cast<size_t>(highest - lowest + 1));
+    for (int i = lowest; i <= highest; ++i) {
+      double x = std::exp(i * log_gamma);
+      while (SlowIndexOf(x, log_gamma) > i) x = std::nextafter(x, 0.0);
+      while (SlowIndexOf(std::nextafter(x, DBL_MAX), log_gamma) <= i)
+        x = std::nextafter(x, DBL_MAX);
+      upper.push_back(x);
+    }
+    low = upper.front();
+    high = upper.back();
+  }
+
+  int Index(double v) const {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    const int exponent = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+    double m;  // v = m * 2^exponent, m in [1, 2)
+    std::memcpy(&m, &bits, sizeof m);
+    const double log2_v = exponent + ((-0.34484843 * m + 2.02466578) * m - 1.67487759);
+    int k = static_cast<int>(std::ceil(log2_v * inv_log2_gamma)) - lowest;
+    const int last = static_cast<int>(upper.size()) - 1;
+    k = std::clamp(k, 1, last);
+    // low < v <= high keeps k within [1, last].
+    while (v > upper[static_cast<size_t>(k)]) ++k;
+    while (v <= upper[static_cast<size_t>(k - 1)]) --k;
+    return lowest + k;
+  }
+};
 
 DDSketch::DDSketch(double relative_accuracy)
     : alpha_(relative_accuracy),
       gamma_((1 + relative_accuracy) / (1 - relative_accuracy)),
       log_gamma_(std::log(gamma_)) {
   assert(relative_accuracy > 0 && relative_accuracy < 1);
+  if (relative_accuracy == IndexTable::kAccuracy) index_table_ = &IndexTable::Default();
 }
 
+int DDSketch::SlowIndex(double v) const { return SlowIndexOf(v, log_gamma_); }
+
 int DDSketch::Index(double v) const {
-  return static_cast<int>(std::ceil(std::log(v) / log_gamma_));
+  if (index_table_ != nullptr && v > index_table_->low && v <= index_table_->high)
+    return index_table_->Index(v);
+  return SlowIndex(v);
 }
 
 // The value minimising the relative error over the bucket (gamma^(i-1), gamma^i].

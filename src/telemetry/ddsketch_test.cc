@@ -189,5 +189,41 @@ TEST(DDSketchTest, ExtremeValuesStayBounded) {
   EXPECT_EQ(*back, s);
 }
 
+// The bin formula of the format: what every stored sketch was built with.
+int ReferenceIndex(double v, double alpha) {
+  return static_cast<int>(std::ceil(std::log(v) / std::log((1 + alpha) / (1 - alpha))));
+}
+
+// The default accuracy finds bins through a table; it must agree with the formula everywhere,
+// most of all on both sides of each bin's edge.
+TEST(DDSketchIndexTest, TableAgreesWithTheFormulaAtBinEdges) {
+  DDSketch s;
+  const double gamma = 1.01 / 0.99;
+  int checked = 0;
+  for (int i = -2200; i <= 1500; ++i) {  // edges from ~1e-19 to ~1e13, past the table's range
+    double edge = std::pow(gamma, i);
+    double x = edge;
+    for (int step = 0; step < 4; ++step) x = std::nextafter(x, 0.0);
+    for (int step = 0; step < 8; ++step, x = std::nextafter(x, 1e300)) {
+      ASSERT_EQ(s.Index(x), ReferenceIndex(x, 0.01)) << x;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20'000);
+}
+
+RC_GTEST_PROP(DDSketchIndexProperty, TableAgreesWithTheFormula, ()) {
+  auto mantissa = *rc::gen::inRange<int64_t>(1, int64_t{1} << 52);
+  auto exponent = *rc::gen::inRange(-40, 50);
+  double v = std::ldexp(1.0 + static_cast<double>(mantissa) / 4503599627370496.0, exponent);
+  DDSketch s;
+  RC_ASSERT(s.Index(v) == ReferenceIndex(v, 0.01));
+}
+
+TEST(DDSketchIndexTest, OtherAccuraciesUseTheFormula) {
+  DDSketch s(0.02);
+  for (double v : {1e-9, 0.5, 1.0, 3.7, 1234.5, 9e11}) EXPECT_EQ(s.Index(v), ReferenceIndex(v, 0.02));
+}
+
 }  // namespace
 }  // namespace ballast::telemetry

@@ -1,6 +1,8 @@
 #include "telemetry/ingest.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "telemetry/otlp.h"
@@ -9,7 +11,8 @@ namespace ballast::telemetry {
 namespace {
 
 constexpr size_t kInitialSlots = 64;
-constexpr size_t kKeyCacheSize = 256;
+constexpr size_t kKeyCacheSize = 1024;  // power of two; filled to at most half
+
 
 size_t SlotHash(SeriesKeyId id, EpochMillis minute) {
   uint64_t h = static_cast<uint64_t>(id) * 0x9e3779b97f4a7c15ULL;
@@ -104,7 +107,8 @@ void RollupAggregator::Reset(SeriesKeyRegistry& registry) {
   used_ = 0;
   listed_new_.clear();
   folded_ = 0;
-  for (CachedKey& c : cache_) c.id = 0;
+  ++generation_;  // empties every cache entry
+  cached_ = 0;
 }
 
 // Returns the slot holding (id, minute) or the empty slot where it belongs. key_id 0 is empty.
@@ -125,49 +129,106 @@ void RollupAggregator::Grow() {
 
 namespace {
 
-// A cheap hash for the key cache; collisions only cost a registry lookup.
-size_t CacheSlot(const RequestEvent& e) {
-  auto part = [](std::string_view s) -> size_t {
-    return s.empty() ? 0 : s.size() * 131 + static_cast<unsigned char>(s.back()) * 31 +
-                               static_cast<unsigned char>(s[s.size() / 2]);
-  };
-  size_t h = part(e.service);
-  h = h * 0x9e3779b1 + part(e.variant);
-  h = h * 0x9e3779b1 + part(e.model);
-  h = h * 0x9e3779b1 + part(e.prompt);
-  return (h ^ (h >> 15)) & (kKeyCacheSize - 1);
+constexpr uint64_t kHashMul = 0x9e3779b97f4a7c15ULL;
+
+uint64_t Mix(uint64_t h, uint64_t w) {
+  h = (h ^ w) * kHashMul;
+  return h ^ (h >> 32);
+}
+
+// A fast hash of one part for the key cache: word loads that never read past the view
+// (overlapping at the end), since the views may point anywhere.
+uint64_t HashPart(uint64_t h, std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  h = Mix(h, n);
+  if (n >= 8) {
+    uint64_t w;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      h = Mix(h, w);
+    }
+    std::memcpy(&w, p + n - 8, 8);
+    return Mix(h, w);
+  }
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return Mix(h, (uint64_t{a} << 32) | b);
+  }
+  if (n == 0) return h;
+  auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+  return Mix(h, (byte(0) << 16) | (byte(n / 2) << 8) | byte(n - 1));
+}
+
+uint64_t CacheHash(const RequestEvent& e) {
+  uint64_t h = HashPart(0, e.service);
+  h = HashPart(h, e.variant);
+  h = HashPart(h, e.model);
+  return HashPart(h, e.prompt);
 }
 
 }  // namespace
 
-void RollupAggregator::Add(const RequestEvent& e) {
+// The entry of e's key, or null with `empty_slot` where it would go (or SIZE_MAX when the
+// table is at its load bound).
+RollupAggregator::CachedKey* RollupAggregator::CacheFind(const RequestEvent& e, uint64_t hash,
+                                                         size_t& empty_slot) {
   if (cache_.empty()) cache_.resize(kKeyCacheSize);
-  CachedKey& cached = cache_[CacheSlot(e)];
-  SeriesKeyId id;
-  if (cached.id != 0 && e.service == cached.service && e.variant == cached.variant &&
-      e.model == cached.model && e.prompt == cached.prompt) {
-    id = cached.id;
-  } else {
-    SeriesKeyRegistry::Resolved r = registry_->Resolve({e.service, e.variant, e.model, e.prompt});
-    id = r.id;
-    if (r.folded) {
-      ++folded_;  // not cached: the registry counts every folded event
-    } else {
-      cached.service.assign(e.service);
-      cached.variant.assign(e.variant);
-      cached.model.assign(e.model);
-      cached.prompt.assign(e.prompt);
-      cached.id = id;
+  const size_t mask = cache_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    CachedKey& c = cache_[i];
+    if (c.generation != generation_) {
+      empty_slot = cached_ * 2 < cache_.size() ? i : SIZE_MAX;
+      return nullptr;
     }
-    if (r.pending && listed_new_.insert(id).second) {
-      NewSeriesKey nk;
-      nk.id = id;
-      if (!registry_->Find(id, nk.key)) nk.key = {std::string(e.service), "", "", ""};
-      batch_.new_keys.push_back(std::move(nk));
-    }
+    if (c.hash == hash && e.service == c.service && e.variant == c.variant &&
+        e.model == c.model && e.prompt == c.prompt)
+      return &c;
+  }
+}
+
+void RollupAggregator::Add(const RequestEvent& e) {
+  const uint64_t hash = CacheHash(e);
+  size_t empty_slot;
+  CachedKey* cached = CacheFind(e, hash, empty_slot);
+  if (cached) {
+    AddToDelta(cached->id, MinuteOf(e.time), e, cached);
+    return;
+  }
+  SeriesKeyRegistry::Resolved r = registry_->Resolve({e.service, e.variant, e.model, e.prompt});
+  if (r.folded) {
+    ++folded_;  // not cached: the registry counts every folded event
+  } else if (empty_slot != SIZE_MAX) {
+    cached = &cache_[empty_slot];
+    cached->hash = hash;
+    cached->generation = generation_;
+    cached->id = r.id;
+    cached->minute = 0;
+    cached->delta_index = SIZE_MAX;
+    cached->service.assign(e.service);
+    cached->variant.assign(e.variant);
+    cached->model.assign(e.model);
+    cached->prompt.assign(e.prompt);
+    ++cached_;
+  }
+  if (r.pending && listed_new_.insert(r.id).second) {
+    NewSeriesKey nk;
+    nk.id = r.id;
+    if (!registry_->Find(r.id, nk.key)) nk.key = {std::string(e.service), "", "", ""};
+    batch_.new_keys.push_back(std::move(nk));
+  }
+  AddToDelta(r.id, MinuteOf(e.time), e, cached);
+}
+
+void RollupAggregator::AddToDelta(SeriesKeyId id, EpochMillis minute, const RequestEvent& e,
+                                  CachedKey* cached) {
+  if (cached && cached->delta_index != SIZE_MAX && cached->minute == minute) {
+    batch_.deltas[cached->delta_index].rollup.Add(e);
+    return;
   }
   if ((used_ + 1) * 2 > slots_.size()) Grow();
-  EpochMillis minute = MinuteOf(e.time);
   size_t i = FindSlot(id, minute);
   if (slots_[i].key_id == 0) {
     slots_[i] = {id, minute, batch_.deltas.size()};
@@ -176,6 +237,10 @@ void RollupAggregator::Add(const RequestEvent& e) {
     d.key_id = id;
     d.minute = minute;
     batch_.deltas.push_back(std::move(d));
+  }
+  if (cached) {
+    cached->minute = minute;
+    cached->delta_index = slots_[i].index;
   }
   batch_.deltas[slots_[i].index].rollup.Add(e);
 }

@@ -85,15 +85,25 @@ class RollupAggregator {
   size_t used_ = 0;
   std::unordered_set<SeriesKeyId> listed_new_;  // ids already in batch_.new_keys
   int64_t folded_ = 0;
-  // A direct-mapped cache of recent keys (owned copies: event views die with their line), to
-  // skip the registry's hashing and locking. Cleared per batch so that a key still pending is
-  // listed in every batch; assigning reuses the strings' capacity.
+  // The keys of this batch (owned copies: event views die with their line), to skip the
+  // registry's hashing and locking, each with its last minute's delta to skip FindSlot.
+  // Open addressing on a 64-bit hash of the four parts; an entry of an older generation is
+  // empty, so starting a batch clears the table in O(1). Cleared per batch so that a key still
+  // pending is listed in every batch; assigning reuses the strings' capacity.
   struct CachedKey {
-    std::string service, variant, model, prompt;
+    uint64_t hash = 0;
+    uint64_t generation = 0;
     SeriesKeyId id = 0;
+    EpochMillis minute = 0;
+    size_t delta_index = 0;
+    std::string service, variant, model, prompt;
   };
   std::vector<CachedKey> cache_;
+  uint64_t generation_ = 1;
+  size_t cached_ = 0;
 
+  CachedKey* CacheFind(const RequestEvent& e, uint64_t hash, size_t& empty_slot);
+  void AddToDelta(SeriesKeyId id, EpochMillis minute, const RequestEvent& e, CachedKey* cached);
   size_t FindSlot(SeriesKeyId id, EpochMillis minute);
   void Grow();
 };

@@ -234,7 +234,7 @@ class Predicate {
   // True when the record matches. Never allocates; safe to call concurrently.
   bool Evaluate(const Record& record) const;
 
-  struct Program;  // defined in expr.cc
+  struct Program;  // defined in expr_predicate.cc
 
  private:
   friend Result<Predicate> Compile(const Node& root, const Schema& schema);

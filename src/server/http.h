@@ -58,7 +58,8 @@ struct Principal {
 };
 
 struct RequestContext {
-  const HttpRequest& request;
+  // Mutable so a handler may move the body out instead of copying it.
+  HttpRequest& request;
   std::map<std::string, std::string> params;  // {name} captures of the route pattern
   Principal principal;
 };

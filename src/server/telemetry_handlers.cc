@@ -147,7 +147,7 @@ asio::awaitable<HttpResponse> CommitAndAnswer(App& app, telemetry::IngestResult&
 enum class Format { kNdjson, kOtlp };
 
 asio::awaitable<HttpResponse> Ingest(App& app, RequestContext& ctx, Format format) {
-  const HttpRequest& request = ctx.request;
+  HttpRequest& request = ctx.request;
   std::string media = MediaType(request.Header("Content-Type"));
   if (format == Format::kOtlp) {
     if (media == "application/x-protobuf" || media == "application/protobuf")
@@ -163,7 +163,7 @@ asio::awaitable<HttpResponse> Ingest(App& app, RequestContext& ctx, Format forma
   }
   std::string key;
   if (Status st = ReadIdempotencyKey(request, key); !st.ok()) co_return HttpResponse::Error(st);
-  std::string body = request.body;
+  std::string body = std::move(request.body);
   if (Status st = DecodeBody(app, request, body); !st.ok()) co_return HttpResponse::Error(st);
   std::string hash = key.empty() ? "" : BodyHash(body);
 

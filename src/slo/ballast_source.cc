@@ -19,10 +19,14 @@ const expr::Schema& SchemaFor(EventKind k) {
 
 std::string_view RoleName(SourceRole role) {
   switch (role) {
-    case SourceRole::kThreshold: return "thresholdMetric";
-    case SourceRole::kTotal: return "total";
-    case SourceRole::kGood: return "good";
-    case SourceRole::kBad: return "bad";
+    case SourceRole::kThreshold:
+      return "thresholdMetric";
+    case SourceRole::kTotal:
+      return "total";
+    case SourceRole::kGood:
+      return "good";
+    case SourceRole::kBad:
+      return "bad";
   }
   return "";
 }
@@ -30,7 +34,8 @@ std::string_view RoleName(SourceRole role) {
 // The first error of a scratch Diagnostics as a Status.
 Status FirstError(const Diagnostics& d) {
   for (const Diagnostic& item : d.items())
-    if (item.severity == Severity::kError) return Status::InvalidArgument(item.ToString(), item.path);
+    if (item.severity == Severity::kError)
+      return Status::InvalidArgument(item.ToString(), item.path);
   return Status::InvalidArgument("invalid ballast metric source");
 }
 
@@ -55,11 +60,16 @@ std::string_view AggregateName(Aggregate a) { return kAggregateNames[static_cast
 
 double AggregateQuantile(Aggregate a) {
   switch (a) {
-    case Aggregate::kP50: return 0.5;
-    case Aggregate::kP90: return 0.9;
-    case Aggregate::kP95: return 0.95;
-    case Aggregate::kP99: return 0.99;
-    default: return 0;
+    case Aggregate::kP50:
+      return 0.5;
+    case Aggregate::kP90:
+      return 0.9;
+    case Aggregate::kP95:
+      return 0.95;
+    case Aggregate::kP99:
+      return 0.99;
+    default:
+      return 0;
   }
 }
 
@@ -103,8 +113,9 @@ std::optional<BallastQuery> ParseBallastQuery(const MetricSource& source, Source
     } else if (events == "evaluations") {
       q.events = EventKind::kEvaluations;
     } else {
-      diags->Error(pos_of("events"), path_of("events"),
-                   "invalid value \"" + events.substr(0, 64) + "\": expected requests or evaluations");
+      diags->Error(
+          pos_of("events"), path_of("events"),
+          "invalid value \"" + events.substr(0, 64) + "\": expected requests or evaluations");
     }
   }
   const expr::Schema& schema = SchemaFor(q.events);
@@ -113,9 +124,9 @@ std::optional<BallastQuery> ParseBallastQuery(const MetricSource& source, Source
     if (p) {
       q.predicate = *p;
     } else {
-      diags->Error(pos_of("where"), path_of("where"),
-                   "invalid filter on " + std::string(EventKindName(q.events)) + ": " +
-                       p.error().message());
+      diags->Error(
+          pos_of("where"), path_of("where"),
+          "invalid filter on " + std::string(EventKindName(q.events)) + ": " + p.error().message());
     }
   }
   bool has_field = string_field("field", &q.field);
@@ -233,7 +244,9 @@ Result<CompiledSli> CompileSli(const Catalog& catalog, const SliSpec& sli,
   }
   if (!sli.ratio_metric) return Status::InvalidArgument("the SLI has no metric");
   const RatioMetric& r = sli.ratio_metric.value();
-  if (r.raw) return Status::InvalidArgument("raw ratios are not supported by the ballast data source", "raw");
+  if (r.raw)
+    return Status::InvalidArgument("raw ratios are not supported by the ballast data source",
+                                   "raw");
   if (!r.total || (!r.good && !r.bad))
     return Status::InvalidArgument("a ratioMetric needs total and good or bad");
   BALLAST_RETURN_IF_ERROR(check_type(*r.total));
@@ -241,8 +254,8 @@ Result<CompiledSli> CompileSli(const Catalog& catalog, const SliSpec& sli,
   if (!total) return FirstError(scratch);
   const MetricSource& num_source = r.good ? *r.good : *r.bad;
   BALLAST_RETURN_IF_ERROR(check_type(num_source));
-  auto num = ParseBallastQuery(num_source, r.good ? SourceRole::kGood : SourceRole::kBad,
-                               &scratch, total->events);
+  auto num = ParseBallastQuery(num_source, r.good ? SourceRole::kGood : SourceRole::kBad, &scratch,
+                               total->events);
   if (!num) return FirstError(scratch);
   if (num->events != total->events)
     return Status::InvalidArgument("good/bad must count the same events as total", "events");
@@ -254,10 +267,12 @@ Result<CompiledSli> CompileSli(const Catalog& catalog, const SliSpec& sli,
 }
 
 Result<CompiledSli> CompileObjective(const Catalog& catalog, const Object& slo, size_t index) {
-  if (slo.kind != Kind::kSlo) return Status::InvalidArgument(DescribeObject(slo) + " is not an SLO");
+  if (slo.kind != Kind::kSlo)
+    return Status::InvalidArgument(DescribeObject(slo) + " is not an SLO");
   const SloSpec& spec = slo.As<SloSpec>();
   if (index >= spec.objectives.size())
-    return Status::InvalidArgument(DescribeObject(slo) + " has no objective " + std::to_string(index));
+    return Status::InvalidArgument(DescribeObject(slo) + " has no objective " +
+                                   std::to_string(index));
   const Objective& o = spec.objectives[index];
   const SliSpec* sli = catalog.IndicatorFor(spec, o);
   if (sli == nullptr)

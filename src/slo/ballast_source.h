@@ -6,7 +6,8 @@
 //       events: requests          # or evaluations; default requests
 //       where: outcome = 'ok'     # a filter expression (docs/expressions.md); default: all events
 //       field: ttft_ms            # thresholdMetric only: the number compared with op/value
-//       aggregate: p95            # thresholdMetric with Timeslices only: p50 p90 p95 p99 avg max sum
+//       aggregate: p95            # thresholdMetric with Timeslices only: p50 p90 p95 p99 avg max
+//       sum
 //
 // A ratioMetric counts events: `total` selects the events of the SLO's service that count;
 // `good` (or `bad`) is evaluated only on events that matched `total`. A thresholdMetric reads
@@ -102,7 +103,7 @@ class CompiledSli {
                                         BudgetingMethod);
   Mode mode_ = Mode::kRatioGood;
   EventKind events_ = EventKind::kRequests;
-  expr::Predicate total_;    // ratio: total; threshold/aggregate: where
+  expr::Predicate total_;      // ratio: total; threshold/aggregate: where
   expr::Predicate numerator_;  // ratio: good or bad
   expr::Schema::Resolved field_;
   Aggregate aggregate_ = Aggregate::kNone;

@@ -1,7 +1,8 @@
 // The ballast data source: the examples load and compile, and compiled SLIs classify events.
+#include "slo/ballast_source.h"
+
 #include <gtest/gtest.h>
 
-#include "slo/ballast_source.h"
 #include "slo/loader.h"
 #include "slo/test_support.h"
 #include "telemetry/event_record.h"
@@ -179,7 +180,8 @@ std::string Errors(std::string_view text) {
 
 std::string ThresholdSli(const std::string& spec_lines) {
   return "apiVersion: openslo/v1\nkind: SLI\nmetadata: {name: s}\nspec:\n  thresholdMetric:\n"
-         "    metricSource:\n      type: ballast\n      spec:\n" + spec_lines;
+         "    metricSource:\n      type: ballast\n      spec:\n" +
+         spec_lines;
 }
 
 TEST(BallastSource, FieldMustBeANumberField) {
@@ -193,7 +195,8 @@ TEST(BallastSource, FieldMustBeANumberField) {
   EXPECT_EQ(Errors(ThresholdSli("        field: scores.quality\n")), "");
   // latency_ms is a field of requests, not of evaluations.
   std::string e = Errors(ThresholdSli("        events: evaluations\n        field: latency_ms\n"));
-  EXPECT_NE(e.find("b.yaml:10:16: spec.thresholdMetric.metricSource.spec.field: "), std::string::npos)
+  EXPECT_NE(e.find("b.yaml:10:16: spec.thresholdMetric.metricSource.spec.field: "),
+            std::string::npos)
       << e;
   EXPECT_NE(e.find("latency_ms"), std::string::npos) << e;
 }

@@ -29,11 +29,13 @@ void Check(const Case& c, const LoadResult& r) {
   std::string text = Render(r.diagnostics, root);
   EXPECT_EQ(r.diagnostics.error_count(), c.errors.size()) << c.file << "\n" << text;
   for (const std::string& e : c.errors)
-    EXPECT_NE(text.find(e), std::string::npos) << c.file << ": missing error\n  " << e << "\n" << text;
+    EXPECT_NE(text.find(e), std::string::npos) << c.file << ": missing error\n  " << e << "\n"
+                                               << text;
   for (const std::string& w : c.warnings)
     EXPECT_NE(text.find(w.find("warning: ") == std::string::npos ? "warning: " + w : w),
               std::string::npos)
-        << c.file << ": missing warning\n  " << w << "\n" << text;
+        << c.file << ": missing warning\n  " << w << "\n"
+        << text;
 }
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.file; }
@@ -55,15 +57,19 @@ INSTANTIATE_TEST_SUITE_P(
     Files, OpenSloCorpus,
     ::testing::Values(
         // The spec's own examples: valid, with the verdicts' warnings.
-        Case{"spec/examples/budgeting-method/occurences-slo.yaml", {},
+        Case{"spec/examples/budgeting-method/occurences-slo.yaml",
+             {},
              {"spec.service: Service \"web-shop\" is not declared"}},
-        Case{"spec/examples/budgeting-method/ratio-timeslices.yaml", {},
+        Case{"spec/examples/budgeting-method/ratio-timeslices.yaml",
+             {},
              {"32:11: warning: spec.objectives[0].op: ignored"}},
-        Case{"spec/examples/budgeting-method/timeslices-slo.yaml", {},
+        Case{"spec/examples/budgeting-method/timeslices-slo.yaml",
+             {},
              {"27:17: warning: spec.timeWindow[0].duration: a calendar window of 1m is unusually "
               "short",
               "spec.objectives[0].op: ignored"}},
-        Case{"spec/examples/treat-low-traffic-as-equally-important/timeslices-slo.yaml", {},
+        Case{"spec/examples/treat-low-traffic-as-equally-important/timeslices-slo.yaml",
+             {},
              {"spec.objectives[0].op: ignored"}},
         // oslo's validate inputs: all three are failures in oslo's own test suite.
         Case{"oslo/test/inputs/validate/v1.yaml",
@@ -78,7 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"go-sdk/openslo/v1/examples/alert_conditions.yaml", {}},
         Case{"go-sdk/openslo/v1/examples/alert_notification_targets.yaml", {}},
         Case{"go-sdk/openslo/v1/examples/data_sources.yaml", {}},
-        Case{"go-sdk/openslo/v1/examples/slis.yaml", {},
+        Case{"go-sdk/openslo/v1/examples/slis.yaml",
+             {},
              {"spec.ratioMetric.good.metricSource.metricSourceRef: DataSource \"my-datadog\" is "
               "not declared"}},
         Case{"go-sdk/openslo/v1/examples/slos.yaml", {}, {"spec.service: Service \"web\""}},
@@ -100,7 +107,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"go-sdk/openslosdk/test_data/decode/single_object.json", {}},
         Case{"go-sdk/openslosdk/test_data/decode/single_object.yaml", {}},
         Case{"go-sdk/openslosdk/test_data/decode/two_documents.yaml", {}},
-        Case{"go-sdk/openslosdk/test_data/decode/v1_slos.yaml", {},
+        Case{"go-sdk/openslosdk/test_data/decode/v1_slos.yaml",
+             {},
              {"spec.timeWindow: no time window"}},
         Case{"go-sdk/openslosdk/test_data/encode/v1_slo.yaml", {}},
         Case{"go-sdk/openslosdk/test_data/encode/v1_slo.json", {}},
@@ -111,8 +119,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"go-sdk/openslosdk/test_data/inline/outputs/v1_slo.yaml", {}},
         Case{"go-sdk/openslosdk/test_data/inline/outputs/v1_alert_policies_keep_refs.yaml", {}},
         Case{"go-sdk/openslosdk/test_data/inline/outputs/v1_alert_policies_remove_refs.yaml", {}},
-        Case{"go-sdk/openslosdk/test_data/inline/inputs/v1_alert_policies_invalid_condition.yaml",
-             {"8:23: spec.conditions[0].conditionRef: unknown AlertCondition \"cpu-usage-breach\""}},
+        Case{
+            "go-sdk/openslosdk/test_data/inline/inputs/v1_alert_policies_invalid_condition.yaml",
+            {"8:23: spec.conditions[0].conditionRef: unknown AlertCondition \"cpu-usage-breach\""}},
         Case{"go-sdk/openslosdk/test_data/inline/inputs/v1_alert_policies_invalid_target.yaml",
              {"25:20: spec.notificationTargets[1].targetRef: " + kUnknownTarget +
               " \"devs-email-notification\""}},
@@ -140,13 +149,14 @@ INSTANTIATE_TEST_SUITE_P(
 // Service stays an error.
 TEST(OpenSloCorpusDirectory, GoSdkExamplesTogether) {
   LoadResult r = LoadPaths({ConformanceDir() + "/go-sdk/openslo/v1/examples"});
-  Check(Case{"go-sdk/openslo/v1/examples",
-             {"alert_policies.yaml:18:20: spec.notificationTargets[0].targetRef: " +
-                  kUnknownTarget + " \"on-call-mail-notification\"",
-              "alert_policies.yaml:50:20: spec.notificationTargets[0].targetRef: " +
-                  kUnknownTarget + " \"on-call-pd-notification\"",
-              "services.yaml:24:11: metadata.name: duplicate Service"}},
-        r);
+  Check(
+      Case{"go-sdk/openslo/v1/examples",
+           {"alert_policies.yaml:18:20: spec.notificationTargets[0].targetRef: " + kUnknownTarget +
+                " \"on-call-mail-notification\"",
+            "alert_policies.yaml:50:20: spec.notificationTargets[0].targetRef: " + kUnknownTarget +
+                " \"on-call-pd-notification\"",
+            "services.yaml:24:11: metadata.name: duplicate Service"}},
+      r);
   // Six files, sixteen objects; diagnostics come in file order.
   EXPECT_EQ(r.catalog.objects().size(), 16u);
   std::string text = r.diagnostics.ToString();

@@ -162,7 +162,8 @@ std::optional<RatioMetric> DecodeRatioMetric(DecodeContext& ctx, const YAML::Nod
   r.raw_type = m.String("rawType").value_or("");
   if (has_raw) {
     if (has_good || has_bad || has_total)
-      ctx.Error(m.PosOf("raw"), m.Path("raw"), "raw cannot be used together with good, bad or total");
+      ctx.Error(m.PosOf("raw"), m.Path("raw"),
+                "raw cannot be used together with good, bad or total");
     if (r.raw_type.empty())
       ctx.Error(m.pos(), m.Path("rawType"), "required with raw (success or failure)");
   } else {
@@ -172,8 +173,7 @@ std::optional<RatioMetric> DecodeRatioMetric(DecodeContext& ctx, const YAML::Nod
       ctx.Error(m.PosOf("bad"), m.Path("bad"), "good and bad are mutually exclusive: give one");
     if (!has_good && !has_bad)
       ctx.Error(m.pos(), path, "one of good or bad is required with total");
-    if (!r.raw_type.empty())
-      ctx.Error(raw_type_pos, m.Path("rawType"), "only allowed with raw");
+    if (!r.raw_type.empty()) ctx.Error(raw_type_pos, m.Path("rawType"), "only allowed with raw");
   }
   if (!r.raw_type.empty() && r.raw_type != "success" && r.raw_type != "failure")
     ctx.Error(raw_type_pos, m.Path("rawType"),
@@ -261,7 +261,8 @@ std::optional<Op> ReadOp(MapReader& m, std::string_view key) {
   if (!text) return std::nullopt;
   auto op = ParseOp(*text);
   if (!op)
-    m.ctx().Error(pos, m.Path(key), "invalid operator \"" + *text + "\": expected lt, lte, gt or gte");
+    m.ctx().Error(pos, m.Path(key),
+                  "invalid operator \"" + *text + "\": expected lt, lte, gt or gte");
   return op;
 }
 
@@ -278,7 +279,8 @@ Metadata DecodeMetadata(MapReader& parent) {
   md.name_pos = m.PosOf("name");
   md.name = m.String("name", true).value_or("");
   if (m.Has("name")) {
-    if (std::string err = NameError(md.name); !err.empty()) ctx.Error(md.name_pos, m.Path("name"), err);
+    if (std::string err = NameError(md.name); !err.empty())
+      ctx.Error(md.name_pos, m.Path("name"), err);
   }
   md.display_name = m.String("displayName").value_or("");
   if (YAML::Node labels = m.Get("labels"); labels.IsDefined())
@@ -425,17 +427,27 @@ std::optional<Object> DecodeObject(DecodeContext& ctx, const YAML::Node& node) {
     }
   } else {
     switch (obj.kind) {
-      case Kind::kService: decoded = Wrap(DecodeServiceSpec(ctx, spec, "spec")); break;
-      case Kind::kSli: decoded = Wrap(DecodeSliSpec(ctx, spec, "spec")); break;
-      case Kind::kSlo: decoded = Wrap(DecodeSloSpec(ctx, spec, "spec")); break;
-      case Kind::kAlertPolicy: decoded = Wrap(DecodeAlertPolicySpec(ctx, spec, "spec")); break;
+      case Kind::kService:
+        decoded = Wrap(DecodeServiceSpec(ctx, spec, "spec"));
+        break;
+      case Kind::kSli:
+        decoded = Wrap(DecodeSliSpec(ctx, spec, "spec"));
+        break;
+      case Kind::kSlo:
+        decoded = Wrap(DecodeSloSpec(ctx, spec, "spec"));
+        break;
+      case Kind::kAlertPolicy:
+        decoded = Wrap(DecodeAlertPolicySpec(ctx, spec, "spec"));
+        break;
       case Kind::kAlertCondition:
         decoded = Wrap(DecodeAlertConditionSpec(ctx, spec, "spec"));
         break;
       case Kind::kAlertNotificationTarget:
         decoded = Wrap(DecodeTargetSpec(ctx, spec, "spec"));
         break;
-      case Kind::kDataSource: decoded = Wrap(DecodeDataSourceSpec(ctx, spec, "spec")); break;
+      case Kind::kDataSource:
+        decoded = Wrap(DecodeDataSourceSpec(ctx, spec, "spec"));
+        break;
     }
   }
   m.Finish();

@@ -164,9 +164,9 @@ std::optional<Objective> DecodeObjective(DecodeContext& ctx, const YAML::Node& n
 
   bool timeslices = slo.budgeting_method != BudgetingMethod::kOccurrences;
   if (method_known && timeslices && !m.Has("timeSliceWindow"))
-    ctx.Error(m.pos(), m.Path("timeSliceWindow"),
-              "required with budgetingMethod " +
-                  std::string(BudgetingMethodName(slo.budgeting_method)));
+    ctx.Error(
+        m.pos(), m.Path("timeSliceWindow"),
+        "required with budgetingMethod " + std::string(BudgetingMethodName(slo.budgeting_method)));
   if (method_known && !timeslices) {
     if (m.Has("timeSliceWindow"))
       ctx.diags().Warning(slice_pos, m.Path("timeSliceWindow"),
@@ -190,8 +190,9 @@ std::optional<Objective> DecodeObjective(DecodeContext& ctx, const YAML::Node& n
     ctx.Error(o.indicator_ref_pos, m.Path("indicatorRef"),
               "indicator and indicatorRef are mutually exclusive: give one");
   if (own_indicator && slo_indicator)
-    ctx.Error(m.Has("indicator") ? m.PosOf("indicator") : o.indicator_ref_pos, path,
-              "the SLO already has an indicator: give it on the SLO or on every objective, not both");
+    ctx.Error(
+        m.Has("indicator") ? m.PosOf("indicator") : o.indicator_ref_pos, path,
+        "the SLO already has an indicator: give it on the SLO or on every objective, not both");
   if (!own_indicator && !slo_indicator)
     ctx.Error(m.pos(), path,
               "no indicator: give spec.indicator or spec.indicatorRef (or one on every objective)");

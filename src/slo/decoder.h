@@ -10,10 +10,10 @@
 // date/tz makes safe to share.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
-
-#include <yaml-cpp/yaml.h>
 
 #include "slo/model.h"
 #include "slo/yaml_decode.h"

@@ -1,15 +1,16 @@
 #include "slo/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
-#include <tuple>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
+#include <tuple>
 
 #include "slo/decoder.h"
 #include "slo/validator.h"
@@ -25,12 +26,74 @@ bool HasDefinitionExtension(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
+// yaml-cpp 0.7's LoadAll loops forever, allocating a null document per turn, on some invalid
+// inputs (a leading ",", jbeder/yaml-cpp#1319, fixed upstream in 2024). This event handler
+// drives the same parser without building nodes so that a document which makes no progress can
+// be detected before LoadAll is called.
+class ProgressCheck final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_ = mark;
+    events_ = 0;
+    only_null_ = true;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { ++events_; }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { Other(); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Other();
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Other();
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Other();
+  }
+  void OnMapEnd() override {}
+
+  // False (with the position) when the parser would not get past a document.
+  static bool ParsesToEnd(const std::string& text, YAML::Mark* stuck_at) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ProgressCheck check;
+    int last_null_pos = -1;
+    while (parser.HandleNextDocument(check)) {
+      bool empty = check.only_null_ && check.events_ <= 1;
+      if (empty && check.start_.pos == last_null_pos) {
+        *stuck_at = check.start_;
+        return false;
+      }
+      last_null_pos = empty ? check.start_.pos : -1;
+    }
+    return true;
+  }
+
+ private:
+  void Other() {
+    ++events_;
+    only_null_ = false;
+  }
+  YAML::Mark start_;
+  int events_ = 0;
+  bool only_null_ = true;
+};
+
 // Decodes the documents of one source into `objects`.
 void DecodeSource(const Source& source, const LoadOptions& options, std::vector<Object>* objects,
                   Diagnostics* diags) {
   internal::DecodeContext ctx(source.name, diags);
   std::vector<YAML::Node> docs;
   try {
+    YAML::Mark stuck;
+    if (!ProgressCheck::ParsesToEnd(source.text, &stuck)) {
+      diags->Error(SourcePos{source.name, stuck.line + 1, stuck.column + 1}, "",
+                   "invalid YAML/JSON: unexpected token");
+      return;
+    }
     docs = YAML::LoadAll(source.text);
   } catch (const YAML::Exception& e) {
     SourcePos pos{source.name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
@@ -121,8 +184,8 @@ void CollectSources(const std::string& path, std::istream& in, const LoadOptions
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
       text.append(buf, static_cast<size_t>(in.gcount()));
       if (text.size() > options.max_file_bytes) {
-        diags->Error(SourcePos{"<stdin>"}, "", "input too large (limit " +
-                                                   std::to_string(options.max_file_bytes) + ")");
+        diags->Error(SourcePos{"<stdin>"}, "",
+                     "input too large (limit " + std::to_string(options.max_file_bytes) + ")");
         return;
       }
     }
@@ -141,8 +204,8 @@ void CollectSources(const std::string& path, std::istream& in, const LoadOptions
     return;
   }
   std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(p, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file(ec) && HasDefinitionExtension(it->path())) files.push_back(it->path());
   }
   if (ec) diags->Error(SourcePos{path}, "", "cannot list directory: " + ec.message());

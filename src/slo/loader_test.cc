@@ -1,12 +1,12 @@
 // Loading forms (files, directories, stdin, YAML/JSON, lists, documents) and golden error
 // messages with their positions.
+#include "slo/loader.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "slo/loader.h"
 
 namespace ballast::slo {
 namespace {
@@ -127,15 +127,18 @@ INSTANTIATE_TEST_SUITE_P(
         Golden{"SliceTargetOutOfRange", "target: 0.99", "target: 0.99\n      timeSliceTarget: 1.2",
                "f.yaml:26:24: spec.objectives[0].timeSliceTarget: must be greater than 0 and at "
                "most 1\n"},
-        Golden{"GoodAndBad", "        total:", "        bad:\n          metricSource:\n"
-                                             "            type: ballast\n        total:",
+        Golden{"GoodAndBad", "        total:",
+               "        bad:\n          metricSource:\n"
+               "            type: ballast\n        total:",
                "f.yaml:18:11: spec.indicator.spec.ratioMetric.bad: good and bad are mutually "
                "exclusive: give one\n"},
-        Golden{"NeitherGoodNorBad", "        good:\n          metricSource:\n            type: "
-                                    "ballast\n            spec:\n              where: outcome = "
-                                    "'ok'\n",
-               "", "f.yaml:12:9: spec.indicator.spec.ratioMetric: one of good or bad is required "
-                   "with total\n"},
+        Golden{"NeitherGoodNorBad",
+               "        good:\n          metricSource:\n            type: "
+               "ballast\n            spec:\n              where: outcome = "
+               "'ok'\n",
+               "",
+               "f.yaml:12:9: spec.indicator.spec.ratioMetric: one of good or bad is required "
+               "with total\n"},
         Golden{"BadTimeZone", "      isRolling: true",
                "      isRolling: false\n      calendar:\n        startTime: 2024-01-01 00:00:00\n"
                "        timeZone: Mars/Olympus",
@@ -213,6 +216,14 @@ TEST(Loader, SyntaxErrorHasPosition) {
   EXPECT_NE(r.diagnostics.items()[0].message.find("invalid YAML/JSON"), std::string::npos);
 }
 
+// yaml-cpp 0.7 would loop forever (growing memory) on this input; found by fuzz/openslo_fuzz.cc.
+TEST(Loader, LeadingCommaIsAnErrorNotAHang) {
+  LoadResult r = LoadText("\n,\n", "comma.yaml");
+  EXPECT_EQ(Errors(r), "comma.yaml:2:1: invalid YAML/JSON: unexpected token\n");
+  r = LoadText(", apiVersion: openslo/v1\n  kind: Service\n", "comma2.yaml");
+  EXPECT_EQ(r.diagnostics.error_count(), 1u) << r.diagnostics.ToString();
+}
+
 TEST(Loader, JsonWithPositions) {
   LoadResult r = LoadText(
       "{\"apiVersion\": \"openslo/v1\", \"kind\": \"Service\",\n"
@@ -267,9 +278,7 @@ class LoaderFiles : public ::testing::Test {
     fs::create_directories(dir_ / "nested");
   }
   void TearDown() override { fs::remove_all(dir_); }
-  void Write(const fs::path& rel, const std::string& text) {
-    std::ofstream(dir_ / rel) << text;
-  }
+  void Write(const fs::path& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
   fs::path dir_;
 };
 
@@ -298,12 +307,13 @@ TEST_F(LoaderFiles, ReferencesResolveAcrossFilesAndDuplicatesAreFound) {
   Write("a.yaml", ServiceDoc("chat-api"));
   Write("b.yaml", kSlo);
   Write("c.yaml", ServiceDoc("chat-api"));
-  LoadResult r = LoadPaths({(dir_ / "a.yaml").string(), (dir_ / "b.yaml").string(),
-                            (dir_ / "c.yaml").string()});
+  LoadResult r = LoadPaths(
+      {(dir_ / "a.yaml").string(), (dir_ / "b.yaml").string(), (dir_ / "c.yaml").string()});
   std::string a = (dir_ / "a.yaml").string();
-  EXPECT_EQ(Errors(r), (dir_ / "c.yaml").string() +
-                           ":4:9: metadata.name: duplicate Service \"chat-api\": already defined at " +
-                           a + ":4:9\n");
+  EXPECT_EQ(Errors(r),
+            (dir_ / "c.yaml").string() +
+                ":4:9: metadata.name: duplicate Service \"chat-api\": already defined at " + a +
+                ":4:9\n");
   EXPECT_EQ(r.diagnostics.warning_count(), 0u);  // the Service is declared
 }
 
@@ -311,8 +321,8 @@ TEST_F(LoaderFiles, MissingFileAndTooLargeFile) {
   Write("big.yaml", std::string(2000, '#'));
   LoadOptions options;
   options.max_file_bytes = 1000;
-  LoadResult r = LoadPaths({(dir_ / "none.yaml").string(), (dir_ / "big.yaml").string()},
-                           nullptr, options);
+  LoadResult r =
+      LoadPaths({(dir_ / "none.yaml").string(), (dir_ / "big.yaml").string()}, nullptr, options);
   EXPECT_EQ(r.diagnostics.error_count(), 2u);
   EXPECT_NE(Errors(r).find("none.yaml: no such file or directory"), std::string::npos);
   EXPECT_NE(Errors(r).find("file too large (2000 bytes; limit 1000)"), std::string::npos);
@@ -341,8 +351,8 @@ TEST(Loader, TooManyObjects) {
   options.max_objects = 2;
   std::string text;
   for (const char* name : {"a", "b", "c"})
-    text += std::string("- {apiVersion: openslo/v1, kind: Service, metadata: {name: ") + name +
-            "}}\n";
+    text +=
+        std::string("- {apiVersion: openslo/v1, kind: Service, metadata: {name: ") + name + "}}\n";
   LoadResult r = LoadText(text, "many.yaml", nullptr, options);
   EXPECT_EQ(r.catalog.objects().size(), 2u);
   EXPECT_NE(Errors(r).find("too many objects (limit 2)"), std::string::npos);
@@ -370,9 +380,10 @@ metadata:
 }
 
 TEST(Loader, AliasBombIsBounded) {
-  std::string text = "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: d}\n"
-                     "spec:\n  type: x\n  connectionDetails:\n"
-                     "    a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  std::string text =
+      "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: d}\n"
+      "spec:\n  type: x\n  connectionDetails:\n"
+      "    a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
   char prev = 'a';
   for (char c = 'b'; c <= 'k'; ++c) {
     text += std::string("    ") + c + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev +

@@ -6,7 +6,7 @@ namespace ballast::slo {
 namespace {
 
 constexpr std::array<std::string_view, kKindCount> kKindNames = {
-    "Service", "SLI", "SLO", "AlertPolicy", "AlertCondition", "AlertNotificationTarget",
+    "Service",   "SLI", "SLO", "AlertPolicy", "AlertCondition", "AlertNotificationTarget",
     "DataSource"};
 constexpr std::array<std::string_view, 4> kOpNames = {"lt", "lte", "gt", "gte"};
 constexpr std::array<std::string_view, 3> kMethodNames = {"Occurrences", "Timeslices",
@@ -32,10 +32,14 @@ std::optional<Op> ParseOp(std::string_view name) {
 
 bool Compare(double lhs, Op op, double rhs) {
   switch (op) {
-    case Op::kLt: return lhs < rhs;
-    case Op::kLte: return lhs <= rhs;
-    case Op::kGt: return lhs > rhs;
-    case Op::kGte: return lhs >= rhs;
+    case Op::kLt:
+      return lhs < rhs;
+    case Op::kLte:
+      return lhs <= rhs;
+    case Op::kGt:
+      return lhs > rhs;
+    case Op::kGte:
+      return lhs >= rhs;
   }
   return false;
 }

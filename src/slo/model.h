@@ -17,13 +17,12 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/time.h"
@@ -230,9 +229,13 @@ struct Object {
   SourcePos pos;  // where the object starts
 
   template <typename T>
-  const T& As() const { return std::get<T>(spec); }
+  const T& As() const {
+    return std::get<T>(spec);
+  }
   template <typename T>
-  T& As() { return std::get<T>(spec); }
+  T& As() {
+    return std::get<T>(spec);
+  }
 };
 
 // A duration as written: "28d" stays "28d" (Duration::ToString would say "4w"); compound forms

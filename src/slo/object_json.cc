@@ -46,7 +46,8 @@ json MetricSourceJson(const MetricSource& ms) {
 json SliSpecJson(const SliSpec& s) {
   json j = json::object();
   PutString(j, "description", s.description);
-  if (s.threshold_metric) j["thresholdMetric"] = MetricSourceJson(s.threshold_metric->metric_source);
+  if (s.threshold_metric)
+    j["thresholdMetric"] = MetricSourceJson(s.threshold_metric->metric_source);
   if (s.ratio_metric) {
     const RatioMetric& r = *s.ratio_metric;
     json rj = json::object();
@@ -148,8 +149,8 @@ json SloSpecJson(const SloSpec& s) {
       wj["duration"] = DurationText(w.duration);
       PutOptional(wj, "isRolling", w.is_rolling);
       if (w.calendar)
-        wj["calendar"] = json{{"startTime", w.calendar->start_time},
-                              {"timeZone", w.calendar->time_zone}};
+        wj["calendar"] =
+            json{{"startTime", w.calendar->start_time}, {"timeZone", w.calendar->time_zone}};
       windows.push_back(std::move(wj));
     }
     j["timeWindow"] = std::move(windows);
@@ -174,10 +175,14 @@ json SpecJson(const Object& o) {
       PutString(j, "description", o.As<ServiceSpec>().description);
       return j;
     }
-    case Kind::kSli: return SliSpecJson(o.As<SliSpec>());
-    case Kind::kSlo: return SloSpecJson(o.As<SloSpec>());
-    case Kind::kAlertPolicy: return PolicySpecJson(o.As<AlertPolicySpec>());
-    case Kind::kAlertCondition: return ConditionSpecJson(o.As<AlertConditionSpec>());
+    case Kind::kSli:
+      return SliSpecJson(o.As<SliSpec>());
+    case Kind::kSlo:
+      return SloSpecJson(o.As<SloSpec>());
+    case Kind::kAlertPolicy:
+      return PolicySpecJson(o.As<AlertPolicySpec>());
+    case Kind::kAlertCondition:
+      return ConditionSpecJson(o.As<AlertConditionSpec>());
     case Kind::kAlertNotificationTarget:
       return TargetSpecJson(o.As<AlertNotificationTargetSpec>());
     case Kind::kDataSource: {
@@ -203,7 +208,10 @@ nlohmann::json ToJson(const Object& object) {
   return j;
 }
 
-std::string CanonicalJson(const Object& object) { return ToJson(object).dump(); }
+std::string CanonicalJson(const Object& object) {
+  // yaml-cpp passes bytes through; invalid UTF-8 is replaced rather than thrown on.
+  return ToJson(object).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::string ContentHash(const Object& object) { return Sha256Hex(CanonicalJson(object)); }
 

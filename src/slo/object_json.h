@@ -10,14 +10,15 @@
 // Thread safety: pure functions.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "slo/model.h"
 
 namespace ballast::slo {
 
+// Strings are the document's bytes, which may be invalid UTF-8: dump the result with
+// nlohmann::json::error_handler_t::replace (as CanonicalJson does) or catch its type_error.
 nlohmann::json ToJson(const Object& object);
 // Compact JSON with object keys sorted: equal for equal content.
 std::string CanonicalJson(const Object& object);

@@ -21,7 +21,8 @@ inline std::string ConformanceDir() { return SourceDir() + "/tests/conformance/o
 inline std::string Render(const Diagnostics& d, const std::string& strip_prefix) {
   std::string out = d.ToString();
   size_t pos = 0;
-  while ((pos = out.find(strip_prefix, pos)) != std::string::npos) out.erase(pos, strip_prefix.size());
+  while ((pos = out.find(strip_prefix, pos)) != std::string::npos)
+    out.erase(pos, strip_prefix.size());
   return out;
 }
 

@@ -23,11 +23,20 @@ class Validator {
                           "\": already defined at " + it->second->metadata.name_pos.ToString());
       }
       switch (o.kind) {
-        case Kind::kSlo: CheckSlo(o.As<SloSpec>()); break;
-        case Kind::kSli: CheckSli(o.As<SliSpec>()); break;
-        case Kind::kAlertPolicy: CheckPolicy(o.As<AlertPolicySpec>(), "spec"); break;
-        case Kind::kAlertNotificationTarget: CheckTargetMetadata(o.metadata, "metadata"); break;
-        default: break;
+        case Kind::kSlo:
+          CheckSlo(o.As<SloSpec>());
+          break;
+        case Kind::kSli:
+          CheckSli(o.As<SliSpec>());
+          break;
+        case Kind::kAlertPolicy:
+          CheckPolicy(o.As<AlertPolicySpec>(), "spec");
+          break;
+        case Kind::kAlertNotificationTarget:
+          CheckTargetMetadata(o.metadata, "metadata");
+          break;
+        default:
+          break;
       }
     }
   }
@@ -131,12 +140,14 @@ class Validator {
     if (sli == nullptr) return;  // unknown reference, reported elsewhere
     Aggregate aggregate = Aggregate::kNone;
     if (sli->threshold_metric) {
-      if (!o.op) diags_->Error(o.pos, path + ".op", "required with a thresholdMetric (lt, lte, gt, gte)");
+      if (!o.op)
+        diags_->Error(o.pos, path + ".op", "required with a thresholdMetric (lt, lte, gt, gte)");
       if (!o.value) diags_->Error(o.pos, path + ".value", "required with a thresholdMetric");
       const MetricSource& ms = sli->threshold_metric->metric_source;
       if (IsBallastType(catalog_.EffectiveType(ms))) {
         Diagnostics scratch;  // the SLI's own errors are reported where the SLI is checked
-        if (auto q = ParseBallastQuery(ms, SourceRole::kThreshold, &scratch)) aggregate = q->aggregate;
+        if (auto q = ParseBallastQuery(ms, SourceRole::kThreshold, &scratch))
+          aggregate = q->aggregate;
       }
     } else if (sli->ratio_metric) {
       if (o.op)

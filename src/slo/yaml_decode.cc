@@ -33,18 +33,23 @@ std::optional<int64_t> PlainInteger(std::string_view s) {
 
 std::string_view TypeName(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    default: return "null";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    default:
+      return "null";
   }
 }
 
 bool ToJsonInto(DecodeContext& ctx, const YAML::Node& node, const std::string& path, int depth,
                 int& budget, nlohmann::json& out) {
   if (--budget < 0) {
-    ctx.Error(node, path, "value too large (more than " + std::to_string(kMaxJsonNodes) +
-                              " nodes after expanding aliases)");
+    ctx.Error(node, path,
+              "value too large (more than " + std::to_string(kMaxJsonNodes) +
+                  " nodes after expanding aliases)");
     return false;
   }
   if (depth > kMaxJsonDepth) {
@@ -123,8 +128,7 @@ void DecodeContext::Error(const SourcePos& pos, const std::string& path, std::st
   diags_->Error(pos, path, std::move(message));
 }
 
-void DecodeContext::Warning(const YAML::Node& node, const std::string& path,
-                            std::string message) {
+void DecodeContext::Warning(const YAML::Node& node, const std::string& path, std::string message) {
   diags_->Warning(Pos(node), path, std::move(message));
 }
 
@@ -154,7 +158,8 @@ MapReader::MapReader(DecodeContext& ctx, const YAML::Node& node, std::string pat
     : ctx_(ctx), node_(node), path_(std::move(path)) {
   if (!node.IsMap()) {
     ok_ = false;
-    ctx_.Error(node, path_, std::string("expected a mapping, found ") + std::string(TypeName(node)));
+    ctx_.Error(node, path_,
+               std::string("expected a mapping, found ") + std::string(TypeName(node)));
     return;
   }
   for (const auto& kv : node) {
@@ -257,8 +262,8 @@ std::optional<double> ReadNumber(DecodeContext& ctx, const YAML::Node& node,
   std::optional<double> v;
   if (node.IsScalar() && !IsQuoted(node)) v = PlainNumber(node.Scalar());
   if (!v) {
-    std::string shown = node.IsScalar() ? "\"" + node.Scalar().substr(0, 40) + "\""
-                                        : std::string(TypeName(node));
+    std::string shown =
+        node.IsScalar() ? "\"" + node.Scalar().substr(0, 40) + "\"" : std::string(TypeName(node));
     ctx.Error(node, path, "expected a number, found " + shown);
   }
   return v;
@@ -270,8 +275,7 @@ std::optional<Duration> ReadDuration(DecodeContext& ctx, const YAML::Node& node,
   if (!text) return std::nullopt;
   Result<Duration> d = ParseDuration(*text);
   if (!d) {
-    ctx.Error(node, path,
-              d.error().message() + " (expected e.g. 5m, 1h, 28d, 1w, 1M, 1Q, 1Y)");
+    ctx.Error(node, path, d.error().message() + " (expected e.g. 5m, 1h, 28d, 1w, 1M, 1Q, 1Y)");
     return std::nullopt;
   }
   if (d->count <= 0) {

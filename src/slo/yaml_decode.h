@@ -11,13 +11,13 @@
 // Thread safety: a DecodeContext and its readers belong to one thread.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "common/time.h"
 #include "slo/diagnostics.h"

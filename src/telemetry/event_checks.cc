@@ -62,6 +62,17 @@ inline bool CheckNonNegative(std::string_view field, const std::optional<int64_t
   return true;
 }
 
+// Must run after the string checks: the first failure is the one reported. The map and flag
+// labels come last, so an event with no too-long string reaches these first.
+bool CheckNonNegatives(const RequestEvent& e, EventCheckFailure& f) {
+  return CheckNonNegative("latency_ms", e.latency_ms, f) &&
+         CheckNonNegative("ttft_ms", e.ttft_ms, f) && CheckNonNegative("tpot_ms", e.tpot_ms, f) &&
+         CheckNonNegative("cost_usd", e.cost_usd, f) &&
+         CheckNonNegative("input_tokens", e.input_tokens, f) &&
+         CheckNonNegative("output_tokens", e.output_tokens, f) &&
+         CheckNonNegative("cached_input_tokens", e.cached_input_tokens, f);
+}
+
 // "7d", "5m", "90s": like FormatMillisAsDuration but never in weeks, which read oddly here.
 std::string WindowSpan(int64_t ms) {
   static constexpr std::pair<int64_t, char> kUnits[] = {
@@ -94,13 +105,16 @@ bool CheckLabelFast(std::string_view field, std::string_view value, size_t max_c
 }
 
 bool CheckRequestEventFast(const RequestEvent& e, const IngestParserOptions& o, EpochMillis now,
-                           EventCheckFailure& f) {
+                           EventCheckFailure& f, size_t longest_string) {
   if (o.enforce_accept_window &&
       !(e.time >= now - o.accept_past_millis && e.time <= now + o.accept_future_millis))
     return Fail(f, EventCheckProblem::kOutsideAcceptWindow, "time", e.time);
   if (!CheckName("service", e.service, o.max_name_chars, f)) return false;
   if (!CheckName("variant", e.variant, o.max_name_chars, f)) return false;
   const size_t label = o.max_label_chars;
+  // A string has at most as many characters as bytes: if none can be too long, skip them all.
+  if (longest_string <= label && longest_string <= o.max_text_chars)
+    return CheckNonNegatives(e, f);
   if (!CheckLabel("request_id", e.request_id, label, f) ||
       !CheckLabel("model", e.model, label, f) || !CheckLabel("prompt", e.prompt, label, f) ||
       !CheckLabel("provider", e.provider, label, f) ||
@@ -110,13 +124,7 @@ bool CheckRequestEventFast(const RequestEvent& e, const IngestParserOptions& o, 
       !CheckLabel("input", e.input, o.max_text_chars, f) ||
       !CheckLabel("output", e.output, o.max_text_chars, f))
     return false;
-  if (!CheckNonNegative("latency_ms", e.latency_ms, f) ||
-      !CheckNonNegative("ttft_ms", e.ttft_ms, f) || !CheckNonNegative("tpot_ms", e.tpot_ms, f) ||
-      !CheckNonNegative("cost_usd", e.cost_usd, f) ||
-      !CheckNonNegative("input_tokens", e.input_tokens, f) ||
-      !CheckNonNegative("output_tokens", e.output_tokens, f) ||
-      !CheckNonNegative("cached_input_tokens", e.cached_input_tokens, f))
-    return false;
+  if (!CheckNonNegatives(e, f)) return false;
   for (int i = 0; i < e.score_count; ++i)
     if (!CheckLabel("scores", e.scores[i].first, label, f)) return false;
   for (int i = 0; i < e.flag_count; ++i)

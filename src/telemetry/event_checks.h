@@ -14,6 +14,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -41,8 +42,11 @@ struct EventCheckFailure {
 };
 
 // True when `e` passes every check; otherwise false with `failure` naming the first failed one.
+// `longest_string`: an upper bound on the byte length of every string in `e` (a parser passes
+// its line's length); lengths are only measured when it exceeds a limit.
 bool CheckRequestEventFast(const RequestEvent& e, const IngestParserOptions& options,
-                           EpochMillis now, EventCheckFailure& failure);
+                           EpochMillis now, EventCheckFailure& failure,
+                           size_t longest_string = SIZE_MAX);
 
 // The label check alone (a length bound in UTF-8 characters), for evaluation-only fields.
 bool CheckLabelFast(std::string_view field, std::string_view value, size_t max_chars,

@@ -136,30 +136,46 @@ uint64_t Mix(uint64_t h, uint64_t w) {
   return h ^ (h >> 32);
 }
 
-// A fast hash of one part for the key cache: word loads that never read past the view
-// (overlapping at the end), since the views may point anywhere.
+uint64_t Load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+uint32_t Load32(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+// A fast hash of one part for the key cache: the length and at most the first and last 8
+// bytes, loaded without reading past the view (the views may point anywhere). Parts that
+// differ only in their middle collide and are told apart by the cache's compare.
 uint64_t HashPart(uint64_t h, std::string_view s) {
   const char* p = s.data();
-  size_t n = s.size();
-  h = Mix(h, n);
-  if (n >= 8) {
-    uint64_t w;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      std::memcpy(&w, p + i, 8);
-      h = Mix(h, w);
-    }
-    std::memcpy(&w, p + n - 8, 8);
-    return Mix(h, w);
-  }
-  if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    return Mix(h, (uint64_t{a} << 32) | b);
-  }
-  if (n == 0) return h;
+  const size_t n = s.size();
+  if (n >= 8) return Mix(Mix(h, Load64(p) + n), Load64(p + n - 8));
+  if (n >= 4) return Mix(h, ((uint64_t{Load32(p)} << 32) | Load32(p + n - 4)) + n);
+  if (n == 0) return Mix(h, 0);
   auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
-  return Mix(h, (byte(0) << 16) | (byte(n / 2) << 8) | byte(n - 1));
+  return Mix(h, (byte(0) << 16 | byte(n / 2) << 8 | byte(n - 1)) + (n << 24));
+}
+
+// Equality of a part with its cached copy; short parts (most) take word compares, not a call.
+bool SamePart(std::string_view a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  if (n > 32) return std::memcmp(p, q, n) == 0;
+  if (n > 16)
+    return Load64(p) == Load64(q) && Load64(p + 8) == Load64(q + 8) &&
+           Load64(p + n - 16) == Load64(q + n - 16) && Load64(p + n - 8) == Load64(q + n - 8);
+  if (n >= 8) return Load64(p) == Load64(q) && Load64(p + n - 8) == Load64(q + n - 8);
+  if (n >= 4) return Load32(p) == Load32(q) && Load32(p + n - 4) == Load32(q + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] != q[i]) return false;
+  return true;
 }
 
 uint64_t CacheHash(const RequestEvent& e) {
@@ -183,8 +199,8 @@ RollupAggregator::CachedKey* RollupAggregator::CacheFind(const RequestEvent& e, 
       empty_slot = cached_ * 2 < cache_.size() ? i : SIZE_MAX;
       return nullptr;
     }
-    if (c.hash == hash && e.service == c.service && e.variant == c.variant &&
-        e.model == c.model && e.prompt == c.prompt)
+    if (c.hash == hash && SamePart(e.service, c.service) && SamePart(e.variant, c.variant) &&
+        SamePart(e.model, c.model) && SamePart(e.prompt, c.prompt))
       return &c;
   }
 }

@@ -6,90 +6,20 @@
 #include <cstring>
 
 #include "common/time.h"
-#include "telemetry/minute_cache.h"
 #include "telemetry/event_checks.h"
 #include "telemetry/event_fields.h"
+#include "telemetry/json_views.h"
+#include "telemetry/minute_cache.h"
 
 namespace ballast::telemetry {
 namespace {
 
 namespace od = simdjson::ondemand;
-
-std::string_view TypeName(od::json_type t) {
-  switch (t) {
-    case od::json_type::array: return "array";
-    case od::json_type::object: return "object";
-    case od::json_type::number: return "number";
-    case od::json_type::string: return "string";
-    case od::json_type::boolean: return "boolean";
-    case od::json_type::null: return "null";
-  }
-  return "unknown";
-}
-
-std::string SimdjsonError(simdjson::error_code e) {
-  return std::string("malformed JSON: ") + simdjson::error_message(e);
-}
-
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Whether n bytes at p hold a backslash, a word at a time. Reads up to 7 bytes past p + n:
-// callers pass views into a line followed by SIMDJSON_PADDING readable bytes.
-inline bool HasBackslash(const char* p, size_t n) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
-  constexpr uint64_t kBackslashes = kOnes * '\\';
-  auto has_zero_byte = [](uint64_t x) { return ((x - kOnes) & ~x & kHighs) != 0; };
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (has_zero_byte(w ^ kBackslashes)) return true;
-  }
-  if (i == n) return false;
-  uint64_t w;
-  std::memcpy(&w, p + i, 8);
-  // Bytes past the end become 0xff, which cannot read as a backslash (little-endian order).
-  uint64_t past_end = ~uint64_t{0} << (8 * (n - i));
-  return has_zero_byte((w ^ kBackslashes) | past_end);
-}
-
-// The key of `f` as written, between its quotes. Its end is found from its value: only
-// whitespace and the colon separate them, so no scan over the key is needed.
-std::string_view RawKey(od::field& f) {
-  const char* key = f.key().raw();
-  const char* q = f.value().raw_json_token().data() - 1;
-  while (*q != ':') --q;
-  --q;
-  while (*q != '"') --q;
-  return {key, static_cast<size_t>(q - key)};
-}
-
-// The key of `f` unescaped and the field it names. A key without escapes (almost all) is its
-// own unescaped form: it is matched in place and the copy simdjson would make is skipped.
-simdjson::error_code KeyOf(od::field& f, std::string_view& key, EventField* id = nullptr) {
-  key = RawKey(f);
-  if (id) *id = LookupEventField(key);
-  if ((id && *id != EventField::kUnknown) || !HasBackslash(key.data(), key.size()))
-    return simdjson::SUCCESS;
-  if (auto e = f.unescaped_key().get(key)) return e;
-  if (id) *id = LookupEventField(key);
-  return simdjson::SUCCESS;
-}
-
-// A string value without escapes, viewed in the line itself: stage 1 has validated its UTF-8
-// and rejected unescaped control characters, so it equals what get_string() would copy out.
-// False when `v` is not such a string (another type, or escapes to decode).
-bool RawString(od::value& v, std::string_view& out) {
-  std::string_view tok = v.raw_json_token();  // the token up to the next structural character
-  if (tok.empty() || tok[0] != '"') return false;
-  size_t end = tok.size();
-  while (end > 1 && IsJsonSpace(tok[end - 1])) --end;
-  if (end < 2 || tok[end - 1] != '"') return false;
-  std::string_view content = tok.substr(1, end - 2);
-  if (HasBackslash(content.data(), content.size())) return false;
-  out = content;
-  return true;
-}
+using json_views::KeyOf;
+using json_views::MapKeyMemory;
+using json_views::RawString;
+using json_views::SimdjsonError;
+using json_views::TypeName;
 
 }  // namespace
 
@@ -104,14 +34,22 @@ struct IngestParser::State {
   std::string error;
   uint64_t seen = 0;
   MinuteCache minutes;
+  // The two fields that most recently followed each field (index kUnknown: the first field),
+  // most recent first: two, as optional fields make a field's successor alternate.
+  std::array<std::array<EventField, 2>, kEventFieldCount> next_field{};
+  MapKeyMemory score_keys, attribute_keys;
 
+  // One store per field: chained assignments (a = b = {}) make the compiler reload a view it
+  // just stored as one 16-byte load from two 8-byte stores, which stalls store forwarding.
   void ResetEvents() {
     RequestEvent& r = request;
     r.time = 0;
-    r.service = r.request_id = r.model = r.prompt = r.provider = r.operation = {};
+    for (std::string_view* s : {&r.service, &r.request_id, &r.model, &r.prompt, &r.provider,
+                                &r.operation, &r.error_type, &r.finish_reason, &r.input,
+                                &r.output})
+      *s = std::string_view();
     r.variant = "stable";
     r.outcome = Outcome::kOk;
-    r.error_type = r.finish_reason = r.input = r.output = {};
     r.latency_ms.reset();
     r.ttft_ms.reset();
     r.tpot_ms.reset();
@@ -122,7 +60,9 @@ struct IngestParser::State {
     r.score_count = r.flag_count = r.attribute_count = 0;
     EvaluationEvent& v = evaluation;
     v.time = 0;
-    v.service = v.request_id = v.name = v.label = v.explanation = v.model = v.prompt = {};
+    for (std::string_view* s : {&v.service, &v.request_id, &v.name, &v.label, &v.explanation,
+                                &v.model, &v.prompt})
+      *s = std::string_view();
     v.variant = "stable";
     v.score.reset();
     v.attribute_count = 0;
@@ -253,7 +193,7 @@ std::string CountError(std::string_view field, int max) {
 // Reads an object whose values are all strings (attributes) or all numbers (scores).
 template <typename Pair, size_t N>
 bool ReadMap(std::string_view field, od::value& v, std::array<Pair, N>& out, int& count,
-             std::string& err) {
+             MapKeyMemory& memory, std::string& err) {
   constexpr bool kNumbers = std::is_same_v<typename Pair::second_type, double>;
   ValueReader reader(field, v, err);
   od::object obj;
@@ -268,7 +208,7 @@ bool ReadMap(std::string_view field, od::value& v, std::array<Pair, N>& out, int
     if (auto e = member.error()) return reader.Fail(SimdjsonError(e));
     od::field& f = member.value_unsafe();
     std::string_view key;
-    if (auto e = KeyOf(f, key)) return reader.Fail(SimdjsonError(e));
+    if (auto e = memory.Key(f, count, key)) return reader.Fail(SimdjsonError(e));
     if (count == static_cast<int>(N)) return reader.Fail(CountError(field, static_cast<int>(N)));
     od::value& mv = f.value();
     // The path is built only on the error paths.
@@ -426,6 +366,7 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
   }
   std::string_view type_value;
   std::optional<EpochMillis> time;
+  EventField previous = EventField::kUnknown;
   for (auto member : obj) {
     if (auto e = member.error()) {
       err = SimdjsonError(e);
@@ -433,11 +374,23 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
     }
     od::field& f = member.value_unsafe();
     std::string_view key;
-    EventField id;
-    if (auto e = KeyOf(f, key, &id)) {
-      err = SimdjsonError(e);
-      return false;
+    std::array<EventField, 2>& guesses = st.next_field[static_cast<int>(previous)];
+    const char* raw_key = f.key().raw();
+    EventField id = guesses[0];
+    if (id != EventField::kUnknown && RawKeyIs(raw_key, id)) {
+      key = kFieldNames[static_cast<int>(id)];
+    } else if (id = guesses[1]; id != EventField::kUnknown && RawKeyIs(raw_key, id)) {
+      key = kFieldNames[static_cast<int>(id)];
+      std::swap(guesses[0], guesses[1]);
+    } else {
+      if (auto e = KeyOf(f, key, &id)) {
+        err = SimdjsonError(e);
+        return false;
+      }
+      guesses[1] = guesses[0];
+      guesses[0] = id;
     }
+    previous = id;
     if (id == EventField::kUnknown) {
       err = "unknown field ";
       AppendQuoted(err, key);
@@ -490,10 +443,11 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
       case EventField::kCachedInputTokens: ok = rd.Integer(r.cached_input_tokens); break;
       case EventField::kCost: ok = rd.Number(r.cost_usd); break;
       case EventField::kFinishReason: ok = rd.String(r.finish_reason); break;
-      case EventField::kScores: ok = ReadMap("scores", v, r.scores, r.score_count, err); break;
+      case EventField::kScores: ok = ReadMap("scores", v, r.scores, r.score_count, st.score_keys, err);
+        break;
       case EventField::kFlags: ok = ReadFlags(v, r, err); break;
       case EventField::kAttributes:
-        ok = ReadMap("attributes", v, r.attributes, r.attribute_count, err);
+        ok = ReadMap("attributes", v, r.attributes, r.attribute_count, st.attribute_keys, err);
         break;
       case EventField::kInput: ok = rd.String(r.input); break;
       case EventField::kOutput: ok = rd.String(r.output); break;
@@ -555,7 +509,7 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
     }
     // The request checks cover the shared fields; evaluation-only labels are checked here.
     const IngestParserOptions& o = options_;
-    if (CheckRequestEventFast(r, o, now, failure) &&
+    if (CheckRequestEventFast(r, o, now, failure, len) &&
         CheckLabelFast("name", ev.name, o.max_label_chars, failure) &&
         CheckLabelFast("label", ev.label, o.max_label_chars, failure) &&
         CheckLabelFast("explanation", ev.explanation, o.max_text_chars, failure))
@@ -563,7 +517,7 @@ bool IngestParser::ParseLine(const char* data, size_t len, size_t capacity, Epoc
     err = DescribeCheckFailure(failure, o);
     return false;
   }
-  if (!CheckRequestEventFast(r, options_, now, failure)) {
+  if (!CheckRequestEventFast(r, options_, now, failure, len)) {
     err = DescribeCheckFailure(failure, options_);
     return false;
   }

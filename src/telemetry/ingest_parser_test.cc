@@ -1,6 +1,8 @@
 #include "telemetry/ingest_parser.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include <string>
 #include <vector>
@@ -333,6 +335,188 @@ TEST_F(IngestParserTest, LinesFarFromTheEndParseInPlace) {
   ParseCounts c = Parse(body);
   EXPECT_EQ(c.requests, 200);
   EXPECT_EQ(seen_.requests[199].service, "s3");
+}
+
+// Keys are matched as written when they hold no escape; escaped keys must still be recognized
+// (or rejected) by their unescaped form, and errors name them unescaped.
+TEST_F(IngestParserTest, EscapedKeysAreUnescapedBeforeMatching) {
+  ParseCounts c = Parse(R"({"time":"2026-11-27T18:00:00Z","ser\u0076ice":"s","l\u0061tency_ms":5,)"
+                        R"("attributes":{"t\u0065nant":"acme"},"scores":{"q\u0075ality":0.5}})");
+  ASSERT_EQ(c.requests, 1) << parser_.errors()[0].error;
+  EXPECT_EQ(seen_.requests[0].service, "s");
+  EXPECT_EQ(seen_.requests[0].latency, 5);
+  EXPECT_EQ(seen_.requests[0].quality, 0.5);
+  const std::string t = R"({"time":"2026-11-27T18:00:00Z","service":"s",)";
+  EXPECT_EQ(ErrorOf(t + R"("l\u0061tncy_ms":3})"), R"(unknown field "latncy_ms")");
+  EXPECT_EQ(ErrorOf(t + R"("s\u0065rvice":"t"})"), R"(duplicate field "service")");
+  EXPECT_EQ(ErrorOf(t + R"("l\u0061tency_ms":"x"})"),
+            R"(field "latency_ms": expected a number, got string)");
+  EXPECT_EQ(ErrorOf(t + R"("attributes":{"t\u0065nant":3}})"),
+            R"(field "attributes.tenant": expected a string, got number)");
+  // An escaped quote inside a key is part of the key, not its end.
+  EXPECT_EQ(ErrorOf(t + R"("mo\"del":"m"})"), R"(unknown field "mo"del")");
+}
+
+TEST_F(IngestParserTest, KeysCloseToKnownNamesAreUnknown) {
+  const std::string t = R"({"time":"2026-11-27T18:00:00Z","service":"s",)";
+  for (const char* key : {"mode", "models", "Model", "modeL", "input_token", "cached_input_tokenz",
+                          "", "tim", "times", "outcome_"}) {
+    EXPECT_EQ(ErrorOf(t + "\"" + key + "\":1}"), std::string("unknown field \"") + key + "\"");
+  }
+}
+
+// The parser predicts each key from the previous line's order; other orders, inserted and
+// missing fields, and whitespace around the colon must parse the same.
+TEST_F(IngestParserTest, FieldOrderMayChangeBetweenLines) {
+  std::string body =
+      R"({"time":"2026-11-27T18:00:00Z","service":"a","model":"m","latency_ms":1})" "\n"
+      R"({"time":"2026-11-27T18:00:01Z","service":"b","model":"m","latency_ms":2})" "\n"
+      R"({"model":"n","latency_ms":3,"time":"2026-11-27T18:00:02Z","service":"c"})" "\n"
+      R"({"time":"2026-11-27T18:00:03Z","service":"d","variant":"v","model":"m"})" "\n"
+      R"({ "time" : "2026-11-27T18:00:04Z" , "service"	:"e" ,"model" : "m" })" "\n"
+      R"({"time":"2026-11-27T18:00:05Z","service":"f","service":"g"})" "\n";
+  ParseCounts c = Parse(body);
+  EXPECT_EQ(c.requests, 5);
+  ASSERT_EQ(parser_.errors().size(), 1u);
+  EXPECT_EQ(parser_.errors()[0].error, R"(duplicate field "service")");
+  ASSERT_EQ(seen_.requests.size(), 5u);
+  EXPECT_EQ(seen_.requests[2].model, "n");
+  EXPECT_EQ(seen_.requests[2].latency, 3);
+  EXPECT_EQ(seen_.requests[3].variant, "v");
+  EXPECT_EQ(seen_.requests[4].service, "e");
+  EXPECT_EQ(seen_.requests[4].time, *ParseRfc3339("2026-11-27T18:00:04Z"));
+}
+
+// String values without escapes are viewed in the line; they must equal the decoded value
+// whatever follows them, and escapes (in any position) must still be decoded.
+TEST_F(IngestParserTest, StringValuesWithAndWithoutEscapes) {
+  ParseCounts c = Parse(
+      R"({"time":"2026-11-27T18:00:00Z","service":"s" ,"model":"abcdefgh\\","prompt":"p\n",)"
+      R"("finish_reason":"","flags":["f\u0031","plain"],"attributes":{"k":"x\"y","e":""}})");
+  ASSERT_EQ(c.requests, 1) << parser_.errors()[0].error;
+  const SeenRequest& r = seen_.requests[0];
+  EXPECT_EQ(r.service, "s");
+  EXPECT_EQ(r.model, "abcdefgh\\");
+  EXPECT_EQ(r.prompt, "p\n");
+  EXPECT_EQ(r.finish_reason, "");
+  EXPECT_EQ(r.first_flag, "f1");
+  EXPECT_EQ(r.first_attr_value, "x\"y");
+  EXPECT_EQ(r.attributes, 2);
+}
+
+TEST_F(IngestParserTest, UnescapedControlCharactersAreMalformed) {
+  EXPECT_EQ(ErrorOf("{\"time\":\"2026-11-27T18:00:00Z\",\"service\":\"s\",\"model\":\"a\x01b\"}")
+                .rfind("malformed JSON: ", 0),
+            0u);
+}
+
+// A time of the last minute seen takes a shortcut; results and errors must be ParseRfc3339's.
+TEST_F(IngestParserTest, TimesOfOneMinuteMatchAFullParse) {
+  const std::vector<std::string> times = {
+      "2026-11-27T18:00:00.250Z", "2026-11-27T18:00:59.999Z", "2026-11-27T18:00:07Z",
+      "2026-11-27T18:00:60Z",     "2026-11-27T18:01:00.000Z", "2026-11-27T18:00:01.5Z",
+      "2026-11-27T18:00:02.123z", "2026-11-27T18:00:03+00:00", "2026-11-27T18:00:04.1234Z"};
+  for (const std::string& t : times) {
+    ParseCounts c = Parse(R"({"time":")" + t + R"(","service":"s"})");
+    ASSERT_EQ(c.requests, 1) << t;
+    EXPECT_EQ(seen_.requests.back().time, *ParseRfc3339(t)) << t;
+  }
+  // Bad seconds after a cached minute are still errors.
+  Parse(R"({"time":"2026-11-27T18:00:00Z","service":"s"})");
+  EXPECT_EQ(ErrorOf(R"({"time":"2026-11-27T18:00:61Z","service":"s"})")
+                .rfind(R"(field "time": invalid RFC 3339 time)", 0),
+            0u);
+  EXPECT_EQ(ErrorOf(R"({"time":"2026-11-27T18:00:0xZ","service":"s"})")
+                .rfind(R"(field "time": invalid RFC 3339 time)", 0),
+            0u);
+}
+
+// Label lengths are skipped when the whole line is shorter than the limits; they must still be
+// enforced when it is not.
+TEST_F(IngestParserTest, LabelLimitsHoldForShortAndLongLines) {
+  IngestParserOptions o;
+  o.max_label_chars = 8;
+  IngestParser p(o);
+  Collector c;
+  ParseCounts counts = p.Parse(
+      R"({"time":"2026-11-27T18:00:00Z","service":"s","model":"123456789"})", kNow, c);
+  ASSERT_EQ(counts.rejected, 1);
+  EXPECT_EQ(p.errors()[0].error, R"(field "model": longer than 8 characters)");
+  // Eight two-byte characters are eight characters.
+  counts = p.Parse("{\"time\":\"2026-11-27T18:00:00Z\",\"service\":\"s\",\"model\":\""
+                   "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
+                   kNow, c);
+  EXPECT_EQ(counts.requests, 1);
+  o.max_label_chars = 512;
+  o.max_name_chars = 4;
+  p.set_options(o);
+  counts = p.Parse(R"({"time":"2026-11-27T18:00:00Z","service":"abcde"})", kNow, c);
+  ASSERT_EQ(counts.rejected, 1);
+  EXPECT_EQ(p.errors()[0].error, R"(field "service": longer than 4 characters)");
+  o.max_text_chars = 3;
+  o.max_name_chars = 128;
+  p.set_options(o);
+  counts = p.Parse(R"({"time":"2026-11-27T18:00:00Z","service":"s","output":"abcd"})", kNow, c);
+  ASSERT_EQ(counts.rejected, 1);
+  EXPECT_EQ(p.errors()[0].error, R"(field "output": longer than 3 characters)");
+}
+
+TEST_F(IngestParserTest, EvaluationLabelLimits) {
+  IngestParserOptions o;
+  o.max_label_chars = 4;
+  IngestParser p(o);
+  Collector c;
+  ParseCounts counts = p.Parse(R"({"type":"evaluation","time":"2026-11-27T18:00:00Z",)"
+                               R"("service":"s","name":"n","label":"toolong"})",
+                               kNow, c);
+  ASSERT_EQ(counts.rejected, 1);
+  EXPECT_EQ(p.errors()[0].error, R"(field "label": longer than 4 characters)");
+}
+
+// Map keys are matched against the previous line's keys at the same position; changed keys,
+// orders, long keys and escaped keys must read as written.
+TEST_F(IngestParserTest, MapKeysMayChangeBetweenLines) {
+  const std::string t = R"({"time":"2026-11-27T18:00:00Z","service":"s","scores":)";
+  const std::string long_key(40, 'k');
+  std::string body = t + R"({"quality":1,"tone":2}})" "\n" +
+                     t + R"({"tone":3,"quality":4}})" "\n" +
+                     t + R"({"qualit":5,"quality":6}})" "\n" +
+                     t + R"({"quality":6.5}})" "\n" +
+                     t + R"({")" + long_key + R"(":7,"q\u0075ality":8}})" "\n" +
+                     t + R"({")" + long_key + R"(":9,"quality":10}})" "\n" +
+                     t + R"({"":11,"quality":12}})" "\n";
+  ParseCounts c = Parse(body);
+  ASSERT_EQ(c.requests, 7) << parser_.errors()[0].error;
+  std::vector<std::optional<double>> quality;
+  for (const SeenRequest& r : seen_.requests) quality.push_back(r.quality);
+  EXPECT_EQ(quality, (std::vector<std::optional<double>>{1, 4, 6, 6.5, 8, 10, 12}));
+  EXPECT_EQ(ErrorOf(t + R"({")" + long_key + R"(":"x"}})"),
+            "field \"scores." + long_key + "\": expected a number, got string");
+}
+
+// Mutated events (bytes replaced, dropped or inserted, lines repeated so that key guesses and
+// cached minutes carry over) are accepted or rejected, never read out of bounds (run under
+// ASan); every line is counted once.
+RC_GTEST_PROP(IngestParserProperty, MutatedLinesAreCountedAndNeverCrash, ()) {
+  std::string line = kFull;
+  const auto edits = *rc::gen::container<std::vector<std::tuple<int, size_t, char>>>(
+      rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange<size_t>(0, 400),
+                     rc::gen::elementOf(std::string("\"\\{}[]:,0123456789.eE-+ aqtnul\x01\xc3"))));
+  for (const auto& [kind, at, c] : edits) {
+    size_t pos = at % (line.size() + 1);
+    if (kind == 0 && pos < line.size()) line[pos] = c;
+    if (kind == 1 && pos < line.size()) line.erase(pos, 1);
+    if (kind == 2) line.insert(pos, 1, c);
+  }
+  if (line.find('\n') != std::string::npos) return;
+  IngestParser parser;
+  Collector seen;
+  std::string body = std::string(kFull) + "\n" + line + "\n" + line + "\n" + line;
+  ParseCounts c = parser.Parse(body, kNow, seen);
+  RC_ASSERT(c.lines == 4);
+  RC_ASSERT(c.requests + c.evaluations + c.rejected + c.blank_lines == 4);
+  RC_ASSERT(c.requests >= 1);
+  RC_ASSERT(c.rejected == 0 || c.rejected == 3);  // the same line, the same verdict
 }
 
 TEST(CheckRequestEventTest, ValidatesSharedRules) {

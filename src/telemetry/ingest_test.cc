@@ -111,6 +111,51 @@ TEST_F(IngestTest, ManySeriesGrowTheTable) {
   for (const auto& d : r.batch.deltas) EXPECT_EQ(d.rollup.requests, 2);
 }
 
+// The aggregator caches keys by a hash of their parts' ends: keys differing only in the middle
+// of a part, or in which part holds which text, must still be told apart.
+TEST_F(IngestTest, KeysThatDifferOnlyInTheMiddleAreSeparate) {
+  std::string body;
+  for (int round = 0; round < 3; ++round) {
+    for (const char* model : {"model-aaaaaaaa-alpha-0001", "model-aaaaaaab-alpha-0001",
+                              "model-aaaaaaaa-alphb-0001", "ab", "abc", "a"}) {
+      body += R"({"time":"2026-11-27T18:58:10Z","service":"chat","model":")" +
+              std::string(model) + "\"}\n";
+    }
+    body += R"({"time":"2026-11-27T18:58:10Z","service":"chat","model":"","prompt":"ab"})" "\n";
+    body += R"({"time":"2026-11-27T18:58:10Z","service":"chat","model":"ab","prompt":""})" "\n";
+  }
+  IngestResult r = IngestNdjson(body, options_, registry_, clock_);
+  EXPECT_EQ(r.accepted, 24);
+  ASSERT_EQ(r.batch.deltas.size(), 7u);  // "ab" with no prompt is one key, listed twice a round
+  EXPECT_EQ(r.batch.new_keys.size(), 7u);
+  int64_t total = 0;
+  for (const auto& d : r.batch.deltas) total += d.rollup.requests;
+  EXPECT_EQ(total, 24);
+  EXPECT_EQ(r.batch.deltas[0].rollup.requests, 3);
+  SeriesKey k;
+  ASSERT_TRUE(registry_.Find(r.batch.deltas[1].key_id, k));
+  EXPECT_EQ(k.model, "model-aaaaaaab-alpha-0001");
+}
+
+// More keys than the cache holds (it fills to half of 1024 slots), and minutes that alternate
+// for one key: every event still lands in its own (key, minute) delta.
+TEST_F(IngestTest, ManyKeysAndAlternatingMinutes) {
+  std::string body;
+  for (int i = 0; i < 1500; ++i) {
+    body += R"({"time":"2026-11-27T18:5)" + std::to_string(8 + i / 750) +
+            R"(:10Z","service":"chat","model":"m)" + std::to_string(i % 750) + "\"}\n";
+  }
+  IngestResult r = IngestNdjson(body + body, options_, registry_, clock_);
+  EXPECT_EQ(r.accepted, 3000);
+  ASSERT_EQ(r.batch.deltas.size(), 1500u);
+  for (const auto& d : r.batch.deltas) EXPECT_EQ(d.rollup.requests, 2);
+  // A second batch against another registry must not reuse the first one's ids.
+  SeriesKeyRegistry other;
+  IngestResult again = IngestNdjson(body, options_, other, clock_);
+  EXPECT_EQ(again.batch.new_keys.size(), 750u);
+  EXPECT_EQ(other.size(), 750);
+}
+
 std::string ReadTestData(const std::string& name) {
   const char* root = std::getenv("BALLAST_SOURCE_DIR");
   std::ifstream in(std::string(root ? root : ".") + "/tests/data/" + name, std::ios::binary);

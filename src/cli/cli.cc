@@ -124,6 +124,12 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
 
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version");
 
+  std::vector<std::string> validate_paths;
+  CLI::App* validate_cmd =
+      app.add_subcommand("validate", "Check OpenSLO definitions offline (every error, with positions)");
+  validate_cmd->add_option("-f,--file", validate_paths, "File, directory (recursive) or - for stdin")
+      ->required();
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
   try {
     app.parse(reversed);
@@ -175,6 +181,7 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   if (token_list->parsed()) return RunTokenListCommand(console, global);
   if (token_revoke->parsed()) return RunTokenRevokeCommand(console, global, token_id);
   if (version_cmd->parsed()) return RunVersionCommand(console, global);
+  if (validate_cmd->parsed()) return RunValidateCommand(console, global, validate_paths);
   *console.err << "error: no command given (see ballast --help)\n";
   return kExitUsage;
 }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "cli/cli.h"
 #include "cli/output.h"
@@ -42,6 +43,9 @@ int RunTokenCreateCommand(Console& console, const GlobalOptions& global, const s
 int RunTokenListCommand(Console& console, const GlobalOptions& global);
 int RunTokenRevokeCommand(Console& console, const GlobalOptions& global, const std::string& id);
 int RunVersionCommand(Console& console, const GlobalOptions& global);
+// Offline check of OpenSLO files/directories ("-" is the Console's input).
+int RunValidateCommand(Console& console, const GlobalOptions& global,
+                       const std::vector<std::string>& paths);
 
 // The version this binary was built as ("0.1.0").
 const char* BallastVersion();

@@ -153,8 +153,6 @@ TEST(JsonToYamlTest, ScalarsAtTheTop) {
   EXPECT_EQ(JsonToYaml(Json::object()), "{}\n");
 }
 
-// YAML 1.2 core schema resolution of a yaml-cpp node, so the test can check that the emitter
-// is faithful with a parser it did not write.
 // YAML 1.2 core-schema scalars: [-+]?[0-9]+ is an integer; a decimal with an optional exponent
 // is a float. Written out instead of std::regex, whose g++ 12 headers warn under -O2.
 bool IsYamlInt(const std::string& s) {
@@ -187,6 +185,8 @@ bool IsYamlFloat(const std::string& s) {
   return i == s.size();
 }
 
+// YAML 1.2 core schema resolution of a yaml-cpp node, so the test can check that the emitter
+// is faithful with a parser it did not write.
 Json YamlToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: {

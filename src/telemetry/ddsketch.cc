@@ -77,21 +77,24 @@ int SlowIndexOf(double v, double log_gamma) {
   return static_cast<int>(std::ceil(std::log(v) / log_gamma));
 }
 
-}  // namespace
-
 // Add() runs twice per ingested event. ceil(log(v) / log_gamma) costs a log and a division;
-// for the default accuracy, bins are instead found from a table of each bin's largest value,
-// derived from that same formula, so both ways give identical bins. A polynomial log2 guesses
-// the bin to within one and the table settles it.
-struct DDSketch::IndexTable {
+// for the default accuracy, bins are instead found from two tables derived from that same
+// formula, so both ways give identical bins:
+//  - upper[k], the largest value of bin lowest + k;
+//  - first[c], the bin of the smallest value of cell c, where a cell is 1/128 of a power of two
+//    (the exponent and the top 7 mantissa bits of a double). A cell spans 0.27 bins (a bin is
+//    1/34.7 of a power of two), so a value's bin is first[c] or the one after, told apart by
+//    one comparison with upper[].
+struct IndexTable {
   static constexpr double kAccuracy = 0.01;
   static constexpr int kMinExponent = -30;  // values in [2^-30, 2^40) take the fast path
   static constexpr int kMaxExponent = 40;
+  static constexpr int kCellBits = 7;
 
-  double inv_log2_gamma = 0;
-  int lowest = 0;               // the bin of upper[0]
-  std::vector<double> upper;    // upper[k]: the largest value in bin lowest + k
-  double low = 0, high = 0;     // the fast path handles low < v <= high
+  int lowest = 0;              // the bin of upper[0]
+  std::vector<double> upper;   // upper[k]: the largest value in bin lowest + k
+  std::vector<uint16_t> first; // first[c]: the bin, less lowest, of cell c's smallest value
+  double low = 0, high = 0;    // the fast path handles low <= v < high
 
   static const IndexTable& Default() {
     static const IndexTable table(kAccuracy);
@@ -102,9 +105,10 @@ struct DDSketch::IndexTable {
   explicit IndexTable(double alpha) {
     const double gamma = (1 + alpha) / (1 - alpha);
     const double log_gamma = std::log(gamma);
-    inv_log2_gamma = 1 / std::log2(gamma);
-    lowest = SlowIndexOf(std::ldexp(1.0, kMinExponent), log_gamma) - 1;
-    int highest = SlowIndexOf(std::ldexp(1.0, kMaxExponent), log_gamma) + 1;
+    low = std::ldexp(1.0, kMinExponent);
+    high = std::ldexp(1.0, kMaxExponent);
+    lowest = SlowIndexOf(low, log_gamma) - 1;
+    const int highest = SlowIndexOf(high, log_gamma) + 1;
     upper.reserve(static_cast<size_t>(highest - lowest + 1));
     for (int i = lowest; i <= highest; ++i) {
       double x = std::exp(i * log_gamma);
@@ -113,46 +117,42 @@ struct DDSketch::IndexTable {
         x = std::nextafter(x, DBL_MAX);
       upper.push_back(x);
     }
-    low = upper.front();
-    high = upper.back();
+    const int cells_per_power = 1 << kCellBits;
+    first.reserve(static_cast<size_t>((kMaxExponent - kMinExponent) * cells_per_power));
+    for (int e = kMinExponent; e < kMaxExponent; ++e)
+      for (int c = 0; c < cells_per_power; ++c) {
+        const double start = std::ldexp(1.0 + static_cast<double>(c) / cells_per_power, e);
+        first.push_back(static_cast<uint16_t>(SlowIndexOf(start, log_gamma) - lowest));
+      }
+    assert(upper.size() <= 65536);  // first[] holds bins as uint16_t
   }
 
+  // For low <= v < high.
   int Index(double v) const {
     uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
-    const int exponent = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
-    bits = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
-    double m;  // v = m * 2^exponent, m in [1, 2)
-    std::memcpy(&m, &bits, sizeof m);
-    const double log2_v = exponent + ((-0.34484843 * m + 2.02466578) * m - 1.67487759);
-    int k = static_cast<int>(std::ceil(log2_v * inv_log2_gamma)) - lowest;
-    const int last = static_cast<int>(upper.size()) - 1;
-    k = std::clamp(k, 2, last - 1);
-    // The guess is off by at most one bin (the polynomial is within 0.005 of log2, a sixth of
-    // a bin), so one branch-free step each way settles it; the loops are a safety net that
-    // low < v <= high keeps within [1, last].
-    k += v > upper[static_cast<size_t>(k)];
-    k -= v <= upper[static_cast<size_t>(k - 1)];
-    while (v > upper[static_cast<size_t>(k)]) ++k;
-    while (v <= upper[static_cast<size_t>(k - 1)]) --k;
-    return lowest + k;
+    const uint64_t cell = (bits >> (52 - kCellBits)) -
+                          (static_cast<uint64_t>(1023 + kMinExponent) << kCellBits);
+    const size_t k = first[cell];
+    return lowest + static_cast<int>(k) + (v > upper[k]);
   }
 };
+
+}  // namespace
 
 DDSketch::DDSketch(double relative_accuracy)
     : alpha_(relative_accuracy),
       gamma_((1 + relative_accuracy) / (1 - relative_accuracy)),
       log_gamma_(std::log(gamma_)) {
   assert(relative_accuracy > 0 && relative_accuracy < 1);
-  if (relative_accuracy == IndexTable::kAccuracy) index_table_ = &IndexTable::Default();
 }
 
-int DDSketch::SlowIndex(double v) const { return SlowIndexOf(v, log_gamma_); }
-
 int DDSketch::Index(double v) const {
-  if (index_table_ != nullptr && v > index_table_->low && v <= index_table_->high)
-    return index_table_->Index(v);
-  return SlowIndex(v);
+  if (alpha_ == IndexTable::kAccuracy) {
+    const IndexTable& table = IndexTable::Default();
+    if (v >= table.low && v < table.high) return table.Index(v);
+  }
+  return SlowIndexOf(v, log_gamma_);
 }
 
 // The value minimising the relative error over the bucket (gamma^(i-1), gamma^i].

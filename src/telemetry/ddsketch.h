@@ -45,19 +45,13 @@ class DDSketch {
 
   friend bool operator==(const DDSketch& a, const DDSketch& b);
 
-  // The bin of a value v > 0: ceil(log_gamma(v)). Public for tests of the fast path.
-  int Index(double v) const;
-
  private:
-  struct IndexTable;
-  int SlowIndex(double v) const;
+  int Index(double v) const;
   double ValueAt(int index) const;
 
   double alpha_;
   double gamma_;
   double log_gamma_;
-  // Exact bin bounds for the default accuracy (shared, immutable); null for other accuracies.
-  const IndexTable* index_table_ = nullptr;
   int64_t count_ = 0;
   int64_t zero_count_ = 0;
   double sum_ = 0;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace ballast::telemetry {
@@ -194,18 +195,31 @@ int ReferenceIndex(double v, double alpha) {
   return static_cast<int>(std::ceil(std::log(v) / std::log((1 + alpha) / (1 - alpha))));
 }
 
+// The bin a sketch files a single value v > 0 under, read back from Serialize(): format byte,
+// alpha, count 1 and zero count 0 (one byte each), sum, min and max, then the zigzag varint of
+// the lowest bin.
+int BinOf(double v, double alpha = 0.01) {
+  DDSketch s(alpha);
+  EXPECT_TRUE(s.Add(v));
+  std::string bytes = s.Serialize();
+  uint64_t zz = 0;
+  for (size_t i = 35, shift = 0; i < bytes.size(); ++i, shift += 7) {
+    zz |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i]) & 0x7f) << shift;
+    if ((static_cast<uint8_t>(bytes[i]) & 0x80) == 0) break;
+  }
+  return static_cast<int>(static_cast<int64_t>(zz >> 1) ^ -static_cast<int64_t>(zz & 1));
+}
+
 // The default accuracy finds bins through a table; it must agree with the formula everywhere,
 // most of all on both sides of each bin's edge.
 TEST(DDSketchIndexTest, TableAgreesWithTheFormulaAtBinEdges) {
-  DDSketch s;
   const double gamma = 1.01 / 0.99;
   int checked = 0;
   for (int i = -2200; i <= 1500; ++i) {  // edges from ~1e-19 to ~1e13, past the table's range
-    double edge = std::pow(gamma, i);
-    double x = edge;
-    for (int step = 0; step < 4; ++step) x = std::nextafter(x, 0.0);
-    for (int step = 0; step < 8; ++step, x = std::nextafter(x, 1e300)) {
-      ASSERT_EQ(s.Index(x), ReferenceIndex(x, 0.01)) << x;
+    double x = std::pow(gamma, i);
+    for (int step = 0; step < 3; ++step) x = std::nextafter(x, 0.0);
+    for (int step = 0; step < 6; ++step, x = std::nextafter(x, 1e300)) {
+      ASSERT_EQ(BinOf(x), ReferenceIndex(x, 0.01)) << x;
       ++checked;
     }
   }
@@ -216,13 +230,11 @@ RC_GTEST_PROP(DDSketchIndexProperty, TableAgreesWithTheFormula, ()) {
   auto mantissa = *rc::gen::inRange<int64_t>(1, int64_t{1} << 52);
   auto exponent = *rc::gen::inRange(-40, 50);
   double v = std::ldexp(1.0 + static_cast<double>(mantissa) / 4503599627370496.0, exponent);
-  DDSketch s;
-  RC_ASSERT(s.Index(v) == ReferenceIndex(v, 0.01));
+  RC_ASSERT(BinOf(v) == ReferenceIndex(v, 0.01));
 }
 
 TEST(DDSketchIndexTest, OtherAccuraciesUseTheFormula) {
-  DDSketch s(0.02);
-  for (double v : {1e-9, 0.5, 1.0, 3.7, 1234.5, 9e11}) EXPECT_EQ(s.Index(v), ReferenceIndex(v, 0.02));
+  for (double v : {1e-9, 0.5, 1.0, 3.7, 1234.5, 9e11}) EXPECT_EQ(BinOf(v, 0.02), ReferenceIndex(v, 0.02));
 }
 
 }  // namespace

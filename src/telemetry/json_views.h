@@ -2,7 +2,7 @@
 // (ingest_parser.cc): a key or string without escapes (almost all of them) is viewed in the
 // input line instead of being unescaped into simdjson's string buffer.
 //
-// Every function here relies on simdjson's input padding: it may read up to 33 bytes past the
+// Every function here relies on simdjson's input padding: it may read up to 40 bytes from the
 // start of a key or string that lies in the parsed line, which SIMDJSON_PADDING (64) covers.
 // Include only from code that parses with simdjson::ondemand (the kernel namespace it aliases
 // is chosen at compile time).
@@ -105,24 +105,40 @@ inline bool RawString(od::value& v, std::string_view& out) {
 // empty where none is remembered. Maps of one client tend to repeat their keys in order.
 struct MapKeyMemory {
   static constexpr size_t kKeys = 4;
-  // Longer keys are not remembered, so that comparing one reads at most 33 bytes from a key:
-  // within the line and its SIMDJSON_PADDING.
+  // Longer keys are not remembered, so that comparing one reads 40 bytes from a key: within
+  // the line and its SIMDJSON_PADDING.
   static constexpr size_t kMaxKeyBytes = 32;
-  std::array<std::string, kKeys> keys;
+  struct Known {
+    size_t size = 0;  // key bytes; 0 with masks all 0 when nothing is remembered
+    std::array<uint64_t, 5> words{};  // the key then its closing quote, little-endian
+    std::array<uint64_t, 5> masks{};  // which bytes of `words` count
+  };
+  std::array<Known, kKeys> keys;
 
   // The key of `f` at `position`, matched against the remembered one or else read (and then
   // remembered when it has no escape).
   simdjson::error_code Key(od::field& f, int position, std::string_view& key) {
     const char* raw = f.key().raw();
-    std::string* known = static_cast<size_t>(position) < kKeys ? &keys[position] : nullptr;
-    if (known && !known->empty() && std::memcmp(raw, known->data(), known->size()) == 0) {
-      key = {raw, known->size() - 1};
-      return simdjson::SUCCESS;
+    Known* known = static_cast<size_t>(position) < kKeys ? &keys[position] : nullptr;
+    if (known && known->masks[0] != 0) {
+      uint64_t w[5];
+      std::memcpy(w, raw, sizeof w);
+      uint64_t diff = 0;
+      for (size_t i = 0; i < 5; ++i) diff |= (w[i] ^ known->words[i]) & known->masks[i];
+      if (diff == 0) {
+        key = {raw, known->size};
+        return simdjson::SUCCESS;
+      }
     }
     if (auto e = KeyOf(f, key)) return e;
     if (known && key.data() == raw && key.size() <= kMaxKeyBytes) {
-      known->assign(key);
-      *known += '"';
+      *known = Known{};
+      known->size = key.size();
+      for (size_t i = 0; i <= key.size(); ++i) {
+        const uint64_t byte = i < key.size() ? static_cast<unsigned char>(key[i]) : '"';
+        known->words[i / 8] |= byte << (8 * (i % 8));
+        known->masks[i / 8] |= uint64_t{0xff} << (8 * (i % 8));
+      }
     }
     return simdjson::SUCCESS;
   }

@@ -10,9 +10,12 @@
 //   ParseCounts counts = parser.Parse(body, clock.NowMillis(), visitor);
 //   for (const LineError& e : parser.errors()) ...
 //
-// The visitor sees each valid event as views into the parser's buffers, valid only during the
-// call (see event.h). The parser keeps its simdjson parser and buffers across calls, so in the
-// steady state it allocates nothing per valid event.
+// The visitor sees each valid event as views into the body (keys and strings without escapes,
+// matched and viewed in place) or the parser's buffers, valid only during the call (see
+// event.h). The parser keeps its simdjson parser and buffers across calls, so in the steady
+// state it allocates nothing per valid event. It also remembers, across lines and bodies, the
+// order of the last fields and map keys seen and the last time's minute, which only speeds up
+// lines that repeat them (see event_fields.h, json_views.h, minute_cache.h).
 //
 // Thread safety: an IngestParser is used by one thread at a time (one per thread).
 #pragma once

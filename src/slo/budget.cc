@@ -7,6 +7,10 @@
 namespace ballast::slo {
 namespace {
 
+// 1 − target, rounded to 12 decimals: 1 − 0.99 is 0.010000000000000009 in doubles, which
+// would make a budget spent exactly look 0.0000000000001 short of exhausted.
+double AllowedShare(double target) { return std::round((1 - target) * 1e12) / 1e12; }
+
 bool IsSliceMethod(BudgetingMethod m) { return m != BudgetingMethod::kOccurrences; }
 
 Status CheckTarget(double target) {
@@ -56,12 +60,12 @@ std::optional<double> SliValue(Counts c) {
 
 double BurnRate(Counts c, double target) {
   if (c.total == 0) return 0;
-  return static_cast<double>(c.bad()) / static_cast<double>(c.total) / (1 - target);
+  return static_cast<double>(c.bad()) / static_cast<double>(c.total) / AllowedShare(target);
 }
 
 ErrorBudget ComputeErrorBudget(const BudgetObjective& o, Counts c, int64_t period_ms) {
   ErrorBudget b;
-  const double allowed = 1 - o.target;
+  const double allowed = AllowedShare(o.target);
   switch (o.method) {
     case BudgetingMethod::kOccurrences:
       b.total = allowed * static_cast<double>(c.total);

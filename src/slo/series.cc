@@ -208,9 +208,9 @@ Counts SloSeries::Sum(EpochMillis from, EpochMillis to) const {
   int64_t a = std::max(MinuteCeil(from), f.hour * kMinutesPerHour);
   int64_t b = std::min(MinuteCeil(to), *head_ + 1);
   if (a >= b) return {};
-  // Bounds without minute resolution fall back to the hour.
+  // Bounds without minute resolution widen to the hour that contains them.
   if (a < f.minute) a = FloorDiv(a, kMinutesPerHour) * kMinutesPerHour;
-  if (b < f.minute) b = FloorDiv(b, kMinutesPerHour) * kMinutesPerHour;
+  if (b < f.minute) b = CeilDiv(b, kMinutesPerHour) * kMinutesPerHour;
   if (a >= b) return {};
   const int64_t ha = CeilDiv(a, kMinutesPerHour) * kMinutesPerHour;
   const int64_t hb = FloorDiv(b, kMinutesPerHour) * kMinutesPerHour;

@@ -10,8 +10,8 @@
 // 59,056 bytes of buckets plus ~150 bytes of bookkeeping (MemoryBytes() reports it).
 //
 // Window sums: a bucket counts in Sum(from, to) when its start lies in [from, to). A bound older
-// than the minute retention is rounded down to the hour (hour resolution); data older than the
-// hour retention is gone. The sum reads ≤ 59 minutes and ≤ 23 hours at each edge and one day
+// than the minute retention widens to the hour that contains it (`from` rounds down, `to` up:
+// hour resolution); data older than the hour retention is gone. The sum reads ≤ 59 minutes and ≤ 23 hours at each edge and one day
 // bucket per whole UTC day in between.
 //
 // Time: the series' head is the latest minute it has seen (Add or AdvanceTo); retention is

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/json_text.h"
 #include "common/status.h"
 
 namespace ballast::server {
@@ -97,7 +98,5 @@ class Router {
 bool UrlDecode(std::string_view in, std::string& out, bool plus_is_space);
 // Splits "a=1&b=x%20y" into decoded pairs; the last value wins for repeated keys.
 Status ParseQuery(std::string_view query, std::map<std::string, std::string>& out);
-// JSON string literal (with quotes) for `s`, escaping per RFC 8259; invalid UTF-8 is replaced.
-std::string JsonQuote(std::string_view s);
 
 }  // namespace ballast::server

@@ -65,14 +65,6 @@ TEST(UrlTest, DecodesAndRejectsMalformed) {
   EXPECT_FALSE(ParseQuery("a=%", q).ok());
 }
 
-TEST(JsonQuoteTest, EscapesAndRepairsUtf8) {
-  EXPECT_EQ(JsonQuote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-  EXPECT_EQ(JsonQuote("caf\xC3\xA9"), "\"caf\xC3\xA9\"");
-  std::string bad = JsonQuote("x\xFFy");
-  EXPECT_EQ(bad, "\"x\xEF\xBF\xBDy\"");
-  EXPECT_FALSE(nlohmann::json::parse(JsonQuote("\xC3"), nullptr, false).is_discarded());
-}
-
 TEST(HttpResponseTest, ErrorShapeAndRetryAfter) {
   auto r = HttpResponse::Error(Status::InvalidArgument("bad", "spec.x"));
   EXPECT_EQ(r.status, 400);

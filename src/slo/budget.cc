@@ -31,9 +31,8 @@ Counts PeriodCounts(const SloSeries& series, const TimeSpan& period, EpochMillis
 Result<BudgetObjective> BudgetObjectiveFor(const SloSpec& slo, size_t index) {
   const std::string field = "spec.objectives[" + std::to_string(index) + "]";
   if (index >= slo.objectives.size()) {
-    return Status::InvalidArgument("the SLO has " + std::to_string(slo.objectives.size()) +
-                                       " objectives",
-                                   field);
+    return Status::InvalidArgument(
+        "the SLO has " + std::to_string(slo.objectives.size()) + " objectives", field);
   }
   const Objective& obj = slo.objectives[index];
   BudgetObjective o;
@@ -44,9 +43,10 @@ Result<BudgetObjective> BudgetObjectiveFor(const SloSpec& slo, size_t index) {
   if (IsSliceMethod(o.method)) {
     if (!obj.time_slice_window || !obj.time_slice_window->IsFixed() ||
         obj.time_slice_window->ApproxMillis() <= 0) {
-      return Status::InvalidArgument("a timeslice budgeting method needs a positive fixed "
-                                     "timeSliceWindow",
-                                     field + ".timeSliceWindow");
+      return Status::InvalidArgument(
+          "a timeslice budgeting method needs a positive fixed "
+          "timeSliceWindow",
+          field + ".timeSliceWindow");
     }
     o.time_slice_ms = obj.time_slice_window->ApproxMillis();
   }
@@ -74,12 +74,12 @@ ErrorBudget ComputeErrorBudget(const BudgetObjective& o, Counts c, int64_t perio
     case BudgetingMethod::kTimeslices:
     case BudgetingMethod::kRatioTimeslices: {
       const double slices =
-          o.time_slice_ms > 0 ? std::max<double>(1, std::floor(static_cast<double>(period_ms) /
-                                                               static_cast<double>(o.time_slice_ms)))
-                              : 1;
-      const double unit = o.method == BudgetingMethod::kTimeslices
-                              ? 1.0
-                              : static_cast<double>(kRatioSliceUnits);
+          o.time_slice_ms > 0
+              ? std::max<double>(1, std::floor(static_cast<double>(period_ms) /
+                                               static_cast<double>(o.time_slice_ms)))
+              : 1;
+      const double unit =
+          o.method == BudgetingMethod::kTimeslices ? 1.0 : static_cast<double>(kRatioSliceUnits);
       b.total = allowed * slices;
       b.consumed = static_cast<double>(c.bad()) / unit;
       break;
@@ -103,8 +103,8 @@ std::optional<EpochMillis> ExhaustionForecast(const ErrorBudget& budget, double 
 }
 
 Result<ObjectiveStatus> EvaluateObjective(const BudgetObjective& o, const SloSeries& series,
-                                          std::span<const BurnRateWindow> windows,
-                                          EpochMillis now, const EvaluateOptions& options) {
+                                          std::span<const BurnRateWindow> windows, EpochMillis now,
+                                          const EvaluateOptions& options) {
   BALLAST_RETURN_IF_ERROR(CheckTarget(o.target));
   auto period = PeriodAt(o.window, now);
   if (!period) return period.error();
@@ -125,8 +125,7 @@ Result<ObjectiveStatus> EvaluateObjective(const BudgetObjective& o, const SloSer
     r.breaching = r.enough_events && w.Breaches(r.long_rate, r.short_rate);
     st.burn_rates.push_back(std::move(r));
   }
-  const double current =
-      BurnRate(series.SumRolling(now, options.forecast_window_ms), o.target);
+  const double current = BurnRate(series.SumRolling(now, options.forecast_window_ms), o.target);
   st.exhausted_at = ExhaustionForecast(st.budget, current, period->Millis(), now);
   return st;
 }
@@ -137,7 +136,8 @@ Result<std::vector<ChartPoint>> ChartSeries(const BudgetObjective& o, const SloS
   BALLAST_RETURN_IF_ERROR(CheckTarget(o.target));
   if (step_ms <= 0) return Status::InvalidArgument("step must be positive", "step");
   if (from > to) return Status::InvalidArgument("from is after to", "from");
-  const auto points = static_cast<uint64_t>((to - from) / step_ms);
+  const uint64_t points =
+      (static_cast<uint64_t>(to) - static_cast<uint64_t>(from)) / static_cast<uint64_t>(step_ms);
   if (points > max_points) {
     return Status::InvalidArgument("the range holds " + std::to_string(points) +
                                        " steps, more than " + std::to_string(max_points),

@@ -49,9 +49,9 @@ struct BudgetObjective {
 Result<BudgetObjective> BudgetObjectiveFor(const SloSpec& slo, size_t index);
 
 struct ErrorBudget {
-  double total = 0;     // in events (Occurrences) or slices
-  double consumed = 0;  // same unit
-  double remaining = 0;  // same unit, ≥ 0
+  double total = 0;            // in events (Occurrences) or slices
+  double consumed = 0;         // same unit
+  double remaining = 0;        // same unit, ≥ 0
   double consumed_ratio = 0;   // consumed ÷ total; 0 without data; may exceed 1
   double remaining_ratio = 1;  // max(0, 1 − consumed_ratio)
   bool exhausted = false;      // consumed_ratio ≥ 1 (and some budget was spent)
@@ -104,8 +104,8 @@ struct ObjectiveStatus {
 // The status of `o` at `now` from its series (the event series for Occurrences, the slice
 // series otherwise). Errors: those of PeriodAt, a target outside (0, 1).
 Result<ObjectiveStatus> EvaluateObjective(const BudgetObjective& o, const SloSeries& series,
-                                          std::span<const BurnRateWindow> windows,
-                                          EpochMillis now, const EvaluateOptions& options = {});
+                                          std::span<const BurnRateWindow> windows, EpochMillis now,
+                                          const EvaluateOptions& options = {});
 
 struct ChartPoint {
   EpochMillis t = 0;

@@ -114,8 +114,7 @@ TEST(EvaluateObjective, PagesOnAFastBurnOnlyWithEnoughEvents) {
   EXPECT_TRUE(st->burn_rates[1].window.Breaches(0, 0) == false);
   // Exhaustion at the 1h burn: remaining ratio × 30 d ÷ 6.67.
   ASSERT_TRUE(st->exhausted_at.has_value());
-  const double expected =
-      st->budget.remaining_ratio * 30 * kDay / (40.0 / 6'000 / 0.001);
+  const double expected = st->budget.remaining_ratio * 30 * kDay / (40.0 / 6'000 / 0.001);
   EXPECT_NEAR(static_cast<double>(*st->exhausted_at - now), expected, 1);
 
   // Keep failing at 5 %: the page fires, unless the guard wants more events.
@@ -135,7 +134,8 @@ TEST(EvaluateObjective, PagesOnAFastBurnOnlyWithEnoughEvents) {
 TEST(EvaluateObjective, CalendarPeriodCountsFromItsStart) {
   BudgetObjective o = Rolling(BudgetingMethod::kOccurrences, 0.9, "1M");
   o.window.is_rolling = false;
-  o.window.calendar = Calendar{"2026-01-01T00:00:00Z", "UTC", *ParseRfc3339("2026-01-01T00:00:00Z")};
+  o.window.calendar =
+      Calendar{"2026-01-01T00:00:00Z", "UTC", *ParseRfc3339("2026-01-01T00:00:00Z")};
   SloSeries s;
   ASSERT_TRUE(s.Add(*ParseRfc3339("2026-02-27T10:00:00Z"), 0, 5).ok());
   ASSERT_TRUE(s.Add(*ParseRfc3339("2026-03-02T10:00:00Z"), 9, 10).ok());
@@ -200,8 +200,8 @@ TEST(BudgetProperties, ConsumedPlusRemainingIsOneUntilExhausted) {
     const double target = *rc::gen::inRange(1, 9999) / 10'000.0;
     const uint64_t total = *rc::gen::inRange<uint64_t>(0, 1'000'000);
     const uint64_t good = *rc::gen::inRange<uint64_t>(0, total + 1);
-    const auto method = *rc::gen::element(BudgetingMethod::kOccurrences,
-                                          BudgetingMethod::kTimeslices);
+    const auto method =
+        *rc::gen::element(BudgetingMethod::kOccurrences, BudgetingMethod::kTimeslices);
     auto o = Rolling(method, target, "30d", kMin);
     ErrorBudget b = ComputeErrorBudget(o, Counts{good, total}, 30 * kDay);
     RC_ASSERT(b.remaining_ratio >= 0);

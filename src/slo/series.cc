@@ -18,8 +18,11 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 }
 int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
-// Saturating arithmetic for bounds: windows may be given as huge spans.
-int64_t MinuteCeil(EpochMillis t) { return CeilDiv(t, kMinuteMs); }
+// Bounds far outside any retention are clamped first, so that negating them cannot overflow.
+int64_t MinuteCeil(EpochMillis t) {
+  constexpr EpochMillis kLimit = int64_t{1} << 61;
+  return CeilDiv(std::clamp(t, -kLimit, kLimit), kMinuteMs);
+}
 
 Counts Minus(Counts a, Counts b) { return {a.good - b.good, a.total - b.total}; }
 
@@ -411,9 +414,12 @@ SliceVerdict SliceVerdictFromAggregate(std::optional<double> value, Op op, doubl
 
 Counts TimesliceCounts(SliceVerdict verdict) {
   switch (verdict) {
-    case SliceVerdict::kGood: return {1, 1};
-    case SliceVerdict::kBad: return {0, 1};
-    case SliceVerdict::kNoData: break;
+    case SliceVerdict::kGood:
+      return {1, 1};
+    case SliceVerdict::kBad:
+      return {0, 1};
+    case SliceVerdict::kNoData:
+      break;
   }
   return {};
 }

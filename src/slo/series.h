@@ -11,8 +11,8 @@
 //
 // Window sums: a bucket counts in Sum(from, to) when its start lies in [from, to). A bound older
 // than the minute retention widens to the hour that contains it (`from` rounds down, `to` up:
-// hour resolution); data older than the hour retention is gone. The sum reads ≤ 59 minutes and ≤ 23 hours at each edge and one day
-// bucket per whole UTC day in between.
+// hour resolution); data older than the hour retention is gone. The sum reads ≤ 59 minutes and ≤ 23
+// hours at each edge and one day bucket per whole UTC day in between.
 //
 // Time: the series' head is the latest minute it has seen (Add or AdvanceTo); retention is
 // relative to the head, never to a Clock. Late events (before the head) are accepted while their

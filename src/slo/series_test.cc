@@ -27,6 +27,7 @@ TEST(SloSeries, SumsCountBucketsStartingInTheRange) {
   // The bucket of 10:05 starts at 10:00, before `from`.
   EXPECT_EQ(s.Sum(kT0 + 10 * kMin + 1, kT0 + 12 * kMin), (Counts{1, 3}));
   EXPECT_EQ(s.Sum(kT0 + 12 * kMin, kT0 + 11 * kMin), Counts{});
+  EXPECT_EQ(s.Sum(INT64_MIN, INT64_MAX), (Counts{10, 13}));
   // A rolling window includes now's minute.
   EXPECT_EQ(s.SumRolling(kT0 + 11 * kMin + 30'000, 2 * kMin), (Counts{10, 13}));
   EXPECT_EQ(s.SumRolling(kT0 + 11 * kMin + 30'000, kMin), (Counts{1, 3}));
@@ -79,7 +80,7 @@ TEST(SloSeries, OldBucketsExpireAsTheHeadMoves) {
 
 TEST(SloSeries, LargeCountsEscapeTheCompactCells) {
   SloSeries s;
-  ASSERT_TRUE(s.Add(kT0, 70'000, 70'000).ok());     // > uint16 in one minute
+  ASSERT_TRUE(s.Add(kT0, 70'000, 70'000).ok());  // > uint16 in one minute
   ASSERT_TRUE(s.Add(kT0, 0, 65'535).ok());
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(s.Add(kT0 + kMin, 1u << 30, uint64_t{1} << 31).ok());  // > uint32 in one hour

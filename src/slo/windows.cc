@@ -1,13 +1,13 @@
 #include "slo/windows.h"
 
+#include <date/date.h>
+#include <date/tz.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <exception>
-
-#include <date/date.h>
-#include <date/tz.h>
 
 namespace ballast::slo {
 namespace {
@@ -47,16 +47,21 @@ LocalMs AddMonths(LocalMs local, int64_t months) {
   auto time_of_day = local - day;
   date::year_month_day ymd{day};
   date::year_month_day moved = ymd + date::months{months};
-  if (!moved.ok()) moved = date::year_month_day_last{moved.year(), date::month_day_last{moved.month()}};
+  if (!moved.ok())
+    moved = date::year_month_day_last{moved.year(), date::month_day_last{moved.month()}};
   return LocalMs{date::local_days{moved}} + time_of_day;
 }
 
 int64_t MonthsPerUnit(DurationUnit unit) {
   switch (unit) {
-    case DurationUnit::kMonth: return 1;
-    case DurationUnit::kQuarter: return 3;
-    case DurationUnit::kYear: return 12;
-    default: return 0;
+    case DurationUnit::kMonth:
+      return 1;
+    case DurationUnit::kQuarter:
+      return 3;
+    case DurationUnit::kYear:
+      return 12;
+    default:
+      return 0;
   }
 }
 
@@ -89,12 +94,14 @@ std::vector<BurnRateWindow> DefaultBurnRateWindows(int64_t period_ms) {
 Result<BurnRateWindow> BurnRateWindowFor(const AlertConditionSpec& condition, int64_t period_ms) {
   const auto& c = condition.condition;
   if (c.kind != "burnrate") {
-    return Status::InvalidArgument("condition kind '" + c.kind + "' is not supported (only burnrate)",
-                                   "spec.condition.kind");
+    return Status::InvalidArgument(
+        "condition kind '" + c.kind + "' is not supported (only burnrate)", "spec.condition.kind");
   }
-  if (!c.lookback_window.IsFixed() || c.lookback_window.ApproxMillis() <= 0) {
-    return Status::InvalidArgument("lookbackWindow must be a positive fixed duration (s, m, h, d, w)",
-                                   "spec.condition.lookbackWindow");
+  // Series have minute resolution: a shorter lookback could not be measured.
+  if (!c.lookback_window.IsFixed() || c.lookback_window.ApproxMillis() < kMillisPerMinute) {
+    return Status::InvalidArgument(
+        "lookbackWindow must be a fixed duration (s, m, h, d, w) of at least 1m",
+        "spec.condition.lookbackWindow");
   }
   if (!(c.threshold > 0) || !std::isfinite(c.threshold)) {
     return Status::InvalidArgument("threshold must be a positive burn rate",
@@ -115,7 +122,8 @@ Result<BurnRateWindow> BurnRateWindowFor(const AlertConditionSpec& condition, in
 
 Result<TimeSpan> PeriodAt(const TimeWindow& window, EpochMillis now) {
   const Duration& d = window.duration;
-  if (d.count <= 0) return Status::InvalidArgument("duration must be positive", "timeWindow.duration");
+  if (d.count <= 0)
+    return Status::InvalidArgument("duration must be positive", "timeWindow.duration");
   if (window.Rolling() || !window.calendar) {
     return TimeSpan{now + 1 - d.ApproxMillis(), now + 1};
   }
@@ -142,9 +150,9 @@ Result<TimeSpan> PeriodAt(const TimeWindow& window, EpochMillis now) {
   if (const int64_t months = MonthsPerUnit(d.unit) * d.count; months > 0) {
     date::year_month_day s{date::floor<date::days>(local_start)};
     date::year_month_day n{date::floor<date::days>(local_now)};
-    const int64_t diff = (static_cast<int>(n.year()) - static_cast<int>(s.year())) * 12 +
-                         (static_cast<int64_t>(static_cast<unsigned>(n.month())) -
-                          static_cast<unsigned>(s.month()));
+    const int64_t diff =
+        (static_cast<int>(n.year()) - static_cast<int>(s.year())) * 12 +
+        (static_cast<int64_t>(static_cast<unsigned>(n.month())) - static_cast<unsigned>(s.month()));
     int64_t k = FloorDiv(diff, months);
     // The month count is a guess off by at most one (day and time of day were ignored).
     while (AddMonths(local_start, k * months) > local_now) --k;

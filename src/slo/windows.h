@@ -62,7 +62,7 @@ std::vector<BurnRateWindow> DefaultBurnRateWindows(int64_t period_ms);
 // The window pair of an OpenSLO burn-rate AlertCondition for an SLO of `period_ms`: long =
 // lookbackWindow, short = lookbackWindow ÷ 12 rounded to the minute (at least one minute),
 // factor = threshold, op = the condition's op (default gt). Errors name the field: a kind other
-// than "burnrate", a non-positive or calendar lookbackWindow, a non-positive threshold.
+// than "burnrate", a calendar lookbackWindow or one under a minute, a non-positive threshold.
 Result<BurnRateWindow> BurnRateWindowFor(const AlertConditionSpec& condition, int64_t period_ms);
 
 // A half-open span of time [start, end).

@@ -127,6 +127,8 @@ TEST(BurnRateWindows, AlertConditionErrorsNameTheField) {
   EXPECT_EQ(BurnRateWindowFor(bad_kind, 30 * kDay).error().field(), "spec.condition.kind");
   EXPECT_EQ(BurnRateWindowFor(Condition("1M", 2), 30 * kDay).error().field(),
             "spec.condition.lookbackWindow");
+  EXPECT_EQ(BurnRateWindowFor(Condition("30s", 2), 30 * kDay).error().field(),
+            "spec.condition.lookbackWindow");
   EXPECT_EQ(BurnRateWindowFor(Condition("1h", 0), 30 * kDay).error().field(),
             "spec.condition.threshold");
   EXPECT_EQ(BurnRateWindowFor(Condition("1h", -1), 30 * kDay).error().field(),

@@ -1,5 +1,7 @@
 #include "telemetry/ingest.h"
 
+#include "common/json_text.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -75,30 +77,6 @@ void CopyErrors(const std::vector<LineError>& from, size_t max, std::vector<Line
 }
 
 }  // namespace
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 void RollupAggregator::Reset(SeriesKeyRegistry& registry) {
   registry_ = &registry;

@@ -108,7 +108,6 @@ class RollupAggregator {
   void Grow();
 };
 
-// Appends `s` to `out` as a JSON string literal (quotes included).
-void AppendJsonString(std::string& out, std::string_view s);
+
 
 }  // namespace ballast::telemetry

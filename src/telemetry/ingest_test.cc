@@ -194,11 +194,5 @@ TEST_F(IngestTest, VllmReplayFromTestData) {
   EXPECT_NEAR(all.ttft_ms.Quantile(0.5), 68, 15);
 }
 
-TEST(AppendJsonStringTest, EscapesControlCharacters) {
-  std::string out;
-  AppendJsonString(out, std::string("a\"b\\c\n\x01", 7));
-  EXPECT_EQ(out, R"("a\"b\\c\n\u0001")");
-}
-
 }  // namespace
 }  // namespace ballast::telemetry

@@ -102,8 +102,11 @@ void BM_BareOnDemand(benchmark::State& state) {
         switch (v.type().value_unsafe()) {
           case simdjson::ondemand::json_type::string: strings += v.get_string().value_unsafe().size(); break;
           case simdjson::ondemand::json_type::number: sum += v.get_double().value_unsafe(); break;
-          case simdjson::ondemand::json_type::object:
-            for (auto g : v.get_object().value_unsafe()) {
+          case simdjson::ondemand::json_type::object: {
+            // Named, not a temporary: range-for over value_unsafe() of a temporary result
+            // would iterate a destroyed object.
+            simdjson::ondemand::object inner_obj = v.get_object().value_unsafe();
+            for (auto g : inner_obj) {
               simdjson::ondemand::field inner = g.value_unsafe();
               strings += inner.unescaped_key().value_unsafe().size();
               auto iv = inner.value();
@@ -113,9 +116,12 @@ void BM_BareOnDemand(benchmark::State& state) {
                 strings += iv.get_string().value_unsafe().size();
             }
             break;
-          case simdjson::ondemand::json_type::array:
-            for (auto g : v.get_array().value_unsafe()) strings += g.get_string().value_unsafe().size();
+          }
+          case simdjson::ondemand::json_type::array: {
+            simdjson::ondemand::array arr = v.get_array().value_unsafe();
+            for (auto g : arr) strings += g.get_string().value_unsafe().size();
             break;
+          }
           default: break;
         }
       }

@@ -14,21 +14,13 @@ import datetime as dt
 import json
 import sys
 
-
-def parse_end(text):
-    if text == "now":
-        return dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
-
-
-def rfc3339(t):
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+from event_time import END_HELP, parse_end, rfc3339
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("input", help="vLLM detail JSON (an object keyed by event id)")
-    ap.add_argument("--end", default="now", help="time of the last event: RFC 3339 or 'now' (default: now - 1 min)")
+    ap.add_argument("--end", default="now", help=END_HELP)
     ap.add_argument("--service", default="vllm-demo")
     ap.add_argument("--variant", default="stable")
     ap.add_argument("--model", default="llama-3.2-1b")

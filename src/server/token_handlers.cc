@@ -41,6 +41,8 @@ asio::awaitable<HttpResponse> CreateToken(App& app, RequestContext& ctx) {
       co_return HttpResponse::Error(Status::InvalidArgument("name must be a string", "name"));
     name = body["name"].get<std::string>();
   }
+  // The name says who uses the token; without one, the role is the best description we have.
+  if (name.empty()) name = std::string(RoleName(*role)) + " token";
   std::string by = ctx.principal.token_id.empty() ? "anonymous" : ctx.principal.token_id;
   auto created = co_await OffThread(app, [&] {
     return app.auth->CreateToken(*role, name, by);

@@ -151,6 +151,10 @@ TEST_F(AuthTest, BadTokenRequestsNameTheField) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 400);
   EXPECT_EQ(json::parse(unknown->body)["error"]["field"], "rol");
+  auto unnamed = cli->Post("/v1/tokens", Bearer(admin_), R"({"role":"ingest"})", "application/json");
+  ASSERT_TRUE(unnamed);
+  EXPECT_EQ(unnamed->status, 201) << unnamed->body;
+  EXPECT_EQ(json::parse(unnamed->body)["name"], "ingest token");
   auto not_json = cli->Post("/v1/tokens", Bearer(admin_), "{", "application/json");
   ASSERT_TRUE(not_json);
   EXPECT_EQ(not_json->status, 400);

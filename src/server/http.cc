@@ -107,6 +107,11 @@ void Router::Add(Route route) {
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
   Match result;
   std::vector<std::string> segs = SplitPath(path);
+  for (std::string& seg : segs) {
+    std::string decoded;
+    if (!UrlDecode(seg, decoded, false)) return result;
+    seg = std::move(decoded);
+  }
   for (const Compiled& c : routes_) {
     if (c.segments.size() != segs.size()) continue;
     std::map<std::string, std::string> params;

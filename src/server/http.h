@@ -29,7 +29,9 @@ bool RoleSatisfies(Role have, Role need);
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded path without the query string
+  // Path without the query string, still percent-encoded: the router splits it into segments
+  // first and decodes each, so "/v1/services/team%2Fchat/stats" names service "team/chat".
+  std::string path;
   std::map<std::string, std::string> query;        // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // as received
   std::string body;
@@ -83,6 +85,8 @@ class Router {
     std::map<std::string, std::string> params;
     std::vector<std::string> allowed_methods;  // non-empty: path exists, method does not
   };
+  // `path` is percent-encoded; segments are decoded after splitting. A malformed escape
+  // matches nothing.
   Match Find(std::string_view method, std::string_view path) const;
 
  private:

@@ -38,7 +38,9 @@ HttpRequest ToRequest(http::request<http::string_body>&& req, std::string peer, 
   out.method = std::string(req.method_string());
   std::string_view target = req.target();
   size_t q = target.find('?');
-  if (!UrlDecode(target.substr(0, q), out.path, false))
+  out.path = std::string(target.substr(0, q));
+  std::string decoded;
+  if (!UrlDecode(out.path, decoded, false))
     status = Status::InvalidArgument("malformed percent-encoding in path");
   if (q != std::string_view::npos && status.ok()) status = ParseQuery(target.substr(q + 1), out.query);
   for (const auto& field : req)

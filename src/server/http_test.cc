@@ -29,6 +29,12 @@ TEST(RouterTest, MatchesPatternsAndCapturesParams) {
   ASSERT_EQ(wrong.allowed_methods.size(), 1u);
   EXPECT_EQ(wrong.allowed_methods[0], "DELETE");
   EXPECT_NE(r.Find("HEAD", "/v1/services").route, nullptr);
+  // Segments are decoded after splitting: an encoded slash stays inside its segment.
+  auto encoded = r.Find("GET", "/v1/services/team%2Fchat/stats");
+  ASSERT_NE(encoded.route, nullptr);
+  EXPECT_EQ(encoded.params["service"], "team/chat");
+  EXPECT_NE(r.Find("GET", "/v1/%73ervices").route, nullptr);
+  EXPECT_EQ(r.Find("GET", "/v1/services/%zz/stats").route, nullptr);
 }
 
 TEST(RoleTest, Hierarchy) {

@@ -225,6 +225,13 @@ TEST_F(IngestTest, OtlpGenAiSpansBecomeEvents) {
   EXPECT_EQ(garbage->status, 400);
 }
 
+TEST_F(IngestTest, ServiceNamesWithSlashesAreReachable) {
+  EXPECT_EQ(Post(Event("team/chat", 5) + "\n")["accepted"], 1);
+  json stats = Stats("team%2Fchat");
+  EXPECT_EQ(stats["service"], "team/chat");
+  EXPECT_EQ(stats["series"][0]["requests"], 1);
+}
+
 TEST_F(IngestTest, ServicesListsWhatWasSeen) {
   Post(Event("listed-a", 5) + "\n" + Event("listed-b", 5, R"("variant":"canary")") + "\n");
   auto res = server_->Client()->Get("/v1/services");

@@ -171,6 +171,26 @@ TEST_F(OpsTest, MalformedRequestLineIs400) {
   EXPECT_NE(answer.find("400"), std::string::npos) << answer;
 }
 
+TEST(ServeTest, ConnectionsPastTheLimitGet503) {
+  ServerProcess::Options options;
+  options.config_yaml = "limits:\n  max_connections: 2\n  idle_timeout: 30s\n";
+  ServerProcess server(options);
+  ASSERT_TRUE(server.Start()) << server.last_log();
+  // Start() polled /readyz; give that connection time to close before filling the slots.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  RawConnection a(server.port()), b(server.port());
+  ASSERT_TRUE(a.connected());
+  ASSERT_TRUE(b.connected());
+  ASSERT_TRUE(a.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(b.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both are now open and idle
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.connected());
+  std::string answer = c.ReadAll();
+  EXPECT_NE(answer.find("503"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Retry-After"), std::string::npos) << answer;
+}
+
 TEST(ServeTest, InvalidConfigExitsWithClearError) {
   ServerProcess::Options options;
   options.config_yaml = "limits:\n  max_body_byte: 10\n";

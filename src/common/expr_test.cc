@@ -1,74 +1,22 @@
 #include "common/expr.h"
 
+#include "common/allocation_counter_testing.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <map>
-#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
-// Allocation counting for the no-allocation proof: a replacement of the global operator new that
-// counts calls made on this thread while t_counting is set. Weak, so that another test file of
-// the binary may own the replacement; AllocationCounterWorks() then reports it and the proof is
-// skipped rather than passing vacuously.
-namespace {
-thread_local bool t_counting = false;
-thread_local size_t t_allocations = 0;
-}  // namespace
-
-__attribute__((weak)) void* operator new(std::size_t n) {
-  if (t_counting) ++t_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((weak)) void* operator new[](std::size_t n) {
-  if (t_counting) ++t_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// The nothrow forms too: a sanitizer runtime supplies its own, and memory from one family must
-// not be released by the other.
-__attribute__((weak)) void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (t_counting) ++t_allocations;
-  return std::malloc(n ? n : 1);
-}
-__attribute__((weak)) void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  if (t_counting) ++t_allocations;
-  return std::malloc(n ? n : 1);
-}
-__attribute__((weak)) void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-__attribute__((weak)) void operator delete(void* p) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete[](void* p) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-
 namespace ballast::expr {
 namespace {
 
-class AllocationCount {
- public:
-  AllocationCount() {
-    t_allocations = 0;
-    t_counting = true;
-  }
-  ~AllocationCount() { t_counting = false; }
-  size_t count() const { return t_allocations; }
-};
-
-bool AllocationCounterWorks() {
-  AllocationCount c;
-  void* p = ::operator new(16);  // a direct call: never elided, unlike a new-expression
-  ::operator delete(p);
-  return c.count() == 1;
-}
+using ::ballast::allocation_testing::AllocationCount;
+using ::ballast::allocation_testing::AllocationCounterWorks;
 
 enum Slot : SlotId { kLatency, kOutcome, kModel, kFlags, kAttrs, kScores, kStreaming, kTime, kTags };
 

@@ -225,7 +225,7 @@ Status SqliteTelemetryStore::BeforeCommit(Connection& db) {
       "outcome_cancelled = excluded.outcome_cancelled, input_tokens = excluded.input_tokens, "
       "output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd, "
       "latency_sketch = excluded.latency_sketch, ttft_sketch = excluded.ttft_sketch";
-  static_assert(kRollupColumnCount + 2 == 14, "one placeholder per column");
+  static_assert(kRollupColumnCount + 2 == 14, "the SQL above binds one parameter per column");
   // Per key: the first and last minute written in this group.
   std::map<SeriesKeyId, std::pair<EpochMillis, EpochMillis>> seen;
   Status status;

@@ -1,48 +1,11 @@
 #include "telemetry/event_record.h"
 
+#include "common/allocation_counter_testing.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <new>
 #include <string>
-
-// Allocation counting for the no-allocation proof (see common/expr_test.cc): weak, so another
-// test file of this binary may own the replacement; the proof then skips instead of passing
-// vacuously.
-namespace {
-thread_local bool t_counting = false;
-thread_local size_t t_allocations = 0;
-}  // namespace
-
-__attribute__((weak)) void* operator new(std::size_t n) {
-  if (t_counting) ++t_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((weak)) void* operator new[](std::size_t n) {
-  if (t_counting) ++t_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// The nothrow forms too: a sanitizer runtime supplies its own, and memory from one family must
-// not be released by the other.
-__attribute__((weak)) void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (t_counting) ++t_allocations;
-  return std::malloc(n ? n : 1);
-}
-__attribute__((weak)) void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  if (t_counting) ++t_allocations;
-  return std::malloc(n ? n : 1);
-}
-__attribute__((weak)) void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-__attribute__((weak)) void operator delete(void* p) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete[](void* p) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-__attribute__((weak)) void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace ballast::telemetry {
 namespace {
@@ -225,14 +188,7 @@ TEST(EvaluationEventRecordTest, ClassifiesJudgeResults) {
 }
 
 TEST(RequestEventRecordTest, EvaluateDoesNotAllocate) {
-  {
-    t_allocations = 0;
-    t_counting = true;
-    void* p = ::operator new(16);  // a direct call is never elided
-    ::operator delete(p);
-    t_counting = false;
-    if (t_allocations != 1) GTEST_SKIP() << "operator new is replaced elsewhere in this binary";
-  }
+  if (!allocation_testing::AllocationCounterWorks()) GTEST_SKIP() << "operator new is replaced elsewhere";
   expr::Predicate p = MustCompile(
       "service = 'support-bot' AND outcome IN ('ok', 'timeout') AND ttft_ms <= 800 AND "
       "tpot_ms < 20 AND attributes.tenant IN ('acme', 'globex') AND NOT has(flags, 'pii_leak') "
@@ -242,14 +198,14 @@ TEST(RequestEventRecordTest, EvaluateDoesNotAllocate) {
   RequestEvent chat = SupportChat();
   RequestEvent timeout = TimedOut();
   int good = 0;
-  t_allocations = 0;
-  t_counting = true;
-  for (int i = 0; i < 1000; ++i) {
-    good += p.Evaluate(RequestEventRecord(chat)) ? 1 : 0;
-    good += p.Evaluate(RequestEventRecord(timeout)) ? 1 : 0;
+  {
+    allocation_testing::AllocationCount count;
+    for (int i = 0; i < 1000; ++i) {
+      good += p.Evaluate(RequestEventRecord(chat)) ? 1 : 0;
+      good += p.Evaluate(RequestEventRecord(timeout)) ? 1 : 0;
+    }
+    EXPECT_EQ(count.count(), 0u);
   }
-  t_counting = false;
-  EXPECT_EQ(t_allocations, 0u);
   EXPECT_EQ(good, 0);  // error_type is absent on the chat, so NOT LIKE is false
   chat.error_type = "none";
   EXPECT_TRUE(p.Evaluate(RequestEventRecord(chat)));

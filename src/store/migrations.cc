@@ -61,6 +61,57 @@ CREATE TABLE tokens (
   revoked_at   INTEGER
 );
 )sql"},
+    {3, "applied objects with history; SLO evaluator series, count deltas and state",
+     R"sql(
+CREATE TABLE objects (
+  kind          TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  api_version   TEXT NOT NULL,
+  content_json  TEXT NOT NULL,  -- canonical JSON (slo::CanonicalJson)
+  content_hash  TEXT NOT NULL,
+  etag          TEXT NOT NULL,
+  generation    INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  applied_at    INTEGER NOT NULL,
+  applied_by    TEXT NOT NULL,
+  PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+
+CREATE TABLE object_history (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  action        TEXT NOT NULL CHECK (action IN ('created', 'updated', 'deleted')),
+  content_hash  TEXT NOT NULL,
+  at            INTEGER NOT NULL,
+  by            TEXT NOT NULL
+);
+CREATE INDEX object_history_by_object ON object_history (kind, name, id);
+
+CREATE TABLE slo_series (
+  id          INTEGER PRIMARY KEY,
+  series_key  TEXT NOT NULL UNIQUE,
+  slo         TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  snapshot    BLOB NOT NULL DEFAULT x''
+);
+CREATE INDEX slo_series_by_slo ON slo_series (slo);
+
+-- Append-only: a snapshot folds a prefix of it into slo_series.snapshot and deletes it.
+CREATE TABLE slo_deltas (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  series_id  INTEGER NOT NULL,
+  minute     INTEGER NOT NULL,
+  good       INTEGER NOT NULL,
+  total      INTEGER NOT NULL,
+  sketch     BLOB NOT NULL DEFAULT x''
+);
+
+CREATE TABLE slo_state (
+  name   TEXT PRIMARY KEY,
+  value  BLOB NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 Status EnsureMigrationsTable(Connection& db) {

@@ -178,6 +178,8 @@ Status Connection::Exec(const char* sql) {
   return SqliteStatus(sqlite3_extended_errcode(db_), what, message);
 }
 
+int64_t Connection::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+
 int64_t Connection::Changes() const { return db_ == nullptr ? 0 : sqlite3_changes64(db_); }
 
 Status Connection::LastError(std::string_view what) const {

@@ -112,6 +112,8 @@ class Connection {
   Status Exec(const char* sql);
 
   int64_t Changes() const;
+  // The rowid of the last row inserted on this connection.
+  int64_t LastInsertRowid() const;
   // The Status for the connection's last error, prefixed with `what`.
   Status LastError(std::string_view what) const;
   void Close();

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "store/sqlite_slo_store.h"
+
 namespace ballast::store {
 namespace {
 
@@ -135,6 +137,9 @@ Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db,
     rows.push_back(row);
   }
 
+  // The SLO evaluator's deltas (fallible SQL, before any memory changes).
+  BALLAST_ASSIGN_OR_RETURN(int64_t slo_seq, InsertSloCounts(db, commit.slo));
+
   // 3. The key, in the same transaction as the counts it produced.
   if (!commit.idempotency_key.empty()) {
     // REPLACE: an expired key that retention has not yet pruned is taken over.
@@ -153,7 +158,7 @@ Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db,
     rows[i]->dirty = true;
   }
   known_keys_.insert(batch_keys.begin(), batch_keys.end());
-  return IngestOutcome{IngestOutcome::Kind::kApplied, commit.response_json};
+  return IngestOutcome{IngestOutcome::Kind::kApplied, commit.response_json, slo_seq};
 }
 
 Status SqliteTelemetryStore::InsertSeriesKey(Connection& db, const telemetry::NewSeriesKey& k) {

@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "store/slo_store.h"
 #include "telemetry/rollup.h"
 
 namespace ballast::store {
@@ -28,6 +29,8 @@ struct IngestCommit {
   // The answer to send; stored with the key and returned verbatim to a replay.
   std::string response_json;
   telemetry::RollupBatch batch;
+  // The SLO evaluator's counts of the same events, committed in the same transaction.
+  SloCounts slo;
   EpochMillis received_at = 0;
 };
 
@@ -39,6 +42,8 @@ struct IngestOutcome {
   };
   Kind kind = Kind::kApplied;
   std::string response_json;  // the stored answer for kReplayed; ours for kApplied
+  // kApplied: seq of the last SLO delta inserted (0 when none), see SloStore.
+  int64_t slo_seq = 0;
 };
 
 struct StoredIdempotency {

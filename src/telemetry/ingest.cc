@@ -24,12 +24,19 @@ size_t SlotHash(SeriesKeyId id, EpochMillis minute) {
 
 class AggregatingVisitor final : public EventVisitor {
  public:
-  explicit AggregatingVisitor(RollupAggregator& aggregator) : aggregator_(aggregator) {}
-  void OnRequest(int64_t, const RequestEvent& e) override { aggregator_.Add(e); }
-  void OnEvaluation(int64_t, const EvaluationEvent&) override {}
+  AggregatingVisitor(RollupAggregator& aggregator, EventVisitor* also)
+      : aggregator_(aggregator), also_(also) {}
+  void OnRequest(int64_t line, const RequestEvent& e) override {
+    aggregator_.Add(e);
+    if (also_ != nullptr) also_->OnRequest(line, e);
+  }
+  void OnEvaluation(int64_t line, const EvaluationEvent& e) override {
+    if (also_ != nullptr) also_->OnEvaluation(line, e);
+  }
 
  private:
   RollupAggregator& aggregator_;
+  EventVisitor* also_;
 };
 
 // One parser and aggregator per thread, kept across requests for their buffers.
@@ -249,7 +256,7 @@ IngestResult IngestNdjson(std::string_view body, const IngestOptions& options,
                           SeriesKeyRegistry& registry, const Clock& clock) {
   ThreadIngestState& st = ThreadState(registry);
   st.ndjson.set_options(options.parser);
-  AggregatingVisitor visitor(*st.aggregator);
+  AggregatingVisitor visitor(*st.aggregator, options.also);
   ParseCounts counts = st.ndjson.Parse(body, clock.NowMillis(), visitor);
 
   IngestResult result;
@@ -275,7 +282,7 @@ Result<IngestResult> IngestOtlpJson(std::string_view body, const IngestOptions& 
                                     SeriesKeyRegistry& registry, const Clock& clock) {
   ThreadIngestState& st = ThreadState(registry);
   st.otlp.set_options(options.parser);
-  AggregatingVisitor visitor(*st.aggregator);
+  AggregatingVisitor visitor(*st.aggregator, options.also);
   Result<OtlpParseCounts> parsed = st.otlp.Parse(body, clock.NowMillis(), visitor);
   if (!parsed) {
     st.aggregator->TakeBatch();  // drop anything aggregated before the error

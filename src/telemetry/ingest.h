@@ -31,6 +31,8 @@ struct IngestOptions {
   IngestParserOptions parser;
   // Rejected lines listed in the answer; the rest are counted in "rejected_total".
   size_t max_rejected_in_answer = 1000;
+  // Also receives every accepted event (the SLO classifier); may be null.
+  EventVisitor* also = nullptr;
 };
 
 struct IngestCounters {

@@ -22,6 +22,7 @@
 #include "server/config.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/slo_runtime.h"
 #include "store/store.h"
 #include "telemetry/series_keys.h"
 
@@ -37,6 +38,11 @@ struct App {
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<telemetry::SeriesKeyRegistry> series_keys;
   std::unique_ptr<boost::asio::thread_pool> blocking_pool;
+  std::unique_ptr<SloRuntime> slo;
+  // Burn-rate windows per objective for statuses (the alert rules' windows); empty: defaults.
+  slo::SloEngine::WindowsFor windows_for;
+  // Number of firing alerts of an SLO, for the SLO list; may be empty.
+  std::function<int(const std::string&)> alerts_for;
   HttpServer* http = nullptr;
   Router router;
   bool ready = false;
@@ -70,6 +76,9 @@ auto OffThread(App& app, Fn fn) {
 void AddOpsRoutes(App& app);
 void AddTokenRoutes(App& app);
 void AddTelemetryRoutes(App& app);
+void AddSloRoutes(App& app);
+// The per-SLO gauges appended to /metrics (slo_metrics.cc).
+std::string RenderSloMetrics(App& app);
 
 // Parses a JSON request body into `out`; INVALID_ARGUMENT naming the problem otherwise.
 Status ParseJsonBody(const HttpRequest& request, nlohmann::json& out);

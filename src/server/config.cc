@@ -201,6 +201,15 @@ Status ReadConfig(Section& root, ServerConfig& c) {
     BALLAST_RETURN_IF_ERROR(s.DurationMs("idempotency", 3'600'000, 30 * kDay, r.idempotency_ms));
     return s.DurationMs("minute_rollups", kDay, 3650 * kDay, r.minute_rollups_ms);
   }));
+  BALLAST_RETURN_IF_ERROR(root.Sub("slo", [&](Section& s) -> Status {
+    auto& o = c.slo;
+    BALLAST_RETURN_IF_ERROR(
+        s.DurationMs("evaluation_interval", 1'000, 3'600'000, o.evaluation_interval_ms));
+    BALLAST_RETURN_IF_ERROR(
+        s.DurationMs("snapshot_interval", 1'000, kDay, o.snapshot_interval_ms));
+    BALLAST_RETURN_IF_ERROR(s.Int("min_events", 0, 1'000'000, o.min_events));
+    return s.Int("max_variants", 1, 1000, o.max_variants);
+  }));
   BALLAST_RETURN_IF_ERROR(root.Sub("auth", [&](Section& s) -> Status {
     BALLAST_RETURN_IF_ERROR(s.Field("mode", [&](const YAML::Node& n, const std::string& p) -> Status {
       std::string m = n.IsScalar() ? n.Scalar() : "";

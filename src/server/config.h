@@ -46,6 +46,13 @@ struct RetentionConfig {
   int64_t minute_rollups_ms = 7LL * 86'400'000;
 };
 
+struct SloConfig {
+  int64_t evaluation_interval_ms = 10'000;  // slices closed and alerts evaluated this often
+  int64_t snapshot_interval_ms = 60'000;    // series state folded into snapshots this often
+  int min_events = 10;                      // alert guard: events in the short window
+  int max_variants = 16;                    // per objective; more fold into "other"
+};
+
 struct AuthConfig {
   AuthMode mode = AuthMode::kAuto;
   bool metrics_public = false;  // let /metrics be scraped without a token
@@ -59,6 +66,7 @@ struct ServerConfig {
   StoreConfig store;
   IngestConfig ingest;
   RetentionConfig retention;
+  SloConfig slo;
   AuthConfig auth;
 };
 

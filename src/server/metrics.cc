@@ -90,13 +90,22 @@ void ServerMetrics::AddScrapeGauge(const std::string& name, const std::string& h
   scrape_gauges_.push_back({&g, std::move(read)});
 }
 
+void ServerMetrics::AddScrapeText(std::function<std::string()> render) {
+  std::lock_guard lock(mu_);
+  scrape_texts_.push_back(std::move(render));
+}
+
 std::string ServerMetrics::Render() {
+  std::vector<std::function<std::string()>> texts;
   {
     std::lock_guard lock(mu_);
     for (auto& sg : scrape_gauges_) sg.gauge->Set(sg.read());
+    texts = scrape_texts_;
   }
   prometheus::TextSerializer serializer;
-  return serializer.Serialize(registry_->Collect());
+  std::string out = serializer.Serialize(registry_->Collect());
+  for (const auto& render : texts) out += render();
+  return out;
 }
 
 }  // namespace ballast::server

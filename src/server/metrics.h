@@ -41,6 +41,10 @@ class ServerMetrics final : public store::WriterObserver {
   void AddScrapeGauge(const std::string& name, const std::string& help,
                       std::function<double()> read);
 
+  // Text in the exposition format appended to every scrape (families with dynamic labels,
+  // such as the per-SLO gauges).
+  void AddScrapeText(std::function<std::string()> render);
+
   std::string Render();
 
  private:
@@ -60,6 +64,7 @@ class ServerMetrics final : public store::WriterObserver {
   };
   std::mutex mu_;
   std::vector<ScrapeGauge> scrape_gauges_;  // GUARDED_BY(mu_)
+  std::vector<std::function<std::string()>> scrape_texts_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace ballast::server

@@ -111,6 +111,12 @@ int RunServe(const ServeFlags& flags) {
     }
   }
 
+  app.slo = std::make_unique<SloRuntime>(*app.store, *app.clock, app.config.slo);
+  if (auto started = app.slo->Start(); !started) {
+    std::cerr << "error: loading SLOs: " << started.error().message() << "\n";
+    return 1;
+  }
+
   app.auth = std::make_unique<Authenticator>(auth_on, app.store->Tokens(), *app.clock);
   std::string token_path = app.config.store.data_dir + "/admin.token";
   auto boot = app.auth->EnsureBootstrapToken(token_path);
@@ -125,6 +131,7 @@ int RunServe(const ServeFlags& flags) {
   AddOpsRoutes(app);
   AddTokenRoutes(app);
   AddTelemetryRoutes(app);
+  AddSloRoutes(app);
 
   asio::io_context ioc(app.config.io_threads);
   HttpServer http(ioc, app.config.limits, [&app](HttpRequest& r) { return app.Dispatch(r); });
@@ -146,6 +153,8 @@ int RunServe(const ServeFlags& flags) {
                               "Events whose new key was folded into 'other' by the per-service cap",
                               [&app] { return static_cast<double>(app.series_keys->folded_events()); });
 
+  app.metrics->AddScrapeText([&app] { return RenderSloMetrics(app); });
+
   auto port = http.Listen(*address);
   if (!port) {
     std::cerr << "error: " << port.error().message() << "\n";
@@ -158,6 +167,7 @@ int RunServe(const ServeFlags& flags) {
                app.config.store.data_dir, auth_on ? "on" : "off");
 
   asio::co_spawn(ioc, PruneLoop(app), asio::detached);
+  app.slo->StartEvaluating();
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   std::thread shutdown_thread;
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -167,6 +177,7 @@ int RunServe(const ServeFlags& flags) {
     shutdown_thread = std::thread([&] {
       bool drained = http.WaitDrained(app.config.limits.drain_timeout_ms);
       if (!drained) spdlog::warn("drain timeout: closing with requests in flight");
+      app.slo->Stop();  // last snapshot, while the writer still runs
       app.store->Close();
       ioc.stop();
     });
@@ -178,6 +189,7 @@ int RunServe(const ServeFlags& flags) {
   for (auto& t : threads) t.join();
   if (shutdown_thread.joinable()) shutdown_thread.join();
   app.blocking_pool->join();
+  app.slo->Stop();
   app.store->Close();
   spdlog::info("stopped");
   return 0;

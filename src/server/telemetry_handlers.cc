@@ -100,7 +100,8 @@ Status ReadIdempotencyKey(const HttpRequest& request, std::string& key) {
 // Commits `result` durably and produces the answer. `kind` labels the metrics.
 // Takes `result` by reference: see OffThread() on temporaries across co_await with g++ 12.
 asio::awaitable<HttpResponse> CommitAndAnswer(App& app, telemetry::IngestResult& result,
-                                              const std::string& key, const std::string& hash) {
+                                              store::SloCounts& slo_counts, const std::string& key,
+                                              const std::string& hash) {
   store::IngestCommit commit;
   commit.idempotency_key = key;
   commit.body_hash = hash;
@@ -108,12 +109,19 @@ asio::awaitable<HttpResponse> CommitAndAnswer(App& app, telemetry::IngestResult&
   commit.batch = std::move(result.batch);
   commit.received_at = app.clock->NowMillis();
   std::vector<telemetry::NewSeriesKey> new_keys = commit.batch.new_keys;
+  // The engine counts the batch on the writer thread right after the commit (before the next
+  // group, so a snapshot never misses a committed delta): shared with the completion.
+  auto counted = std::make_shared<store::SloCounts>(slo_counts);
+  commit.slo = std::move(slo_counts);
 
   using Outcome = Result<store::IngestOutcome>;
   Outcome outcome = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Outcome)>(
-      [&app, &commit](auto handler) {
+      [&app, &commit, &counted](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto finish = [shared](Outcome r) {
+        auto finish = [shared, &app, counted](Outcome r) {
+          if (r && r->kind == store::IngestOutcome::Kind::kApplied && !counted->empty()) {
+            app.slo->engine().Apply(*counted, r->slo_seq);
+          }
           auto ex = asio::get_associated_executor(*shared);
           asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
         };
@@ -192,6 +200,8 @@ asio::awaitable<HttpResponse> Ingest(App& app, RequestContext& ctx, Format forma
   }
 
   telemetry::IngestOptions options = IngestOptionsOf(app);
+  slo::SloBatch classifier(app.slo->engine());
+  options.also = &classifier;
   telemetry::IngestResult result;
   if (format == Format::kNdjson) {
     result = telemetry::IngestNdjson(body, options, *app.series_keys, *app.clock);
@@ -206,9 +216,11 @@ asio::awaitable<HttpResponse> Ingest(App& app, RequestContext& ctx, Format forma
   app.metrics->AddAccepted("evaluation", result.counters.evaluations);
   app.metrics->AddRejected(kind, result.counters.rejected);
 
-  if (key.empty() && result.batch.deltas.empty() && result.batch.new_keys.empty())
+  store::SloCounts slo_counts = classifier.Take();
+  if (key.empty() && result.batch.deltas.empty() && result.batch.new_keys.empty() &&
+      slo_counts.empty())
     co_return HttpResponse::Json(200, std::move(result.response_json));
-  co_return co_await CommitAndAnswer(app, result, key, hash);
+  co_return co_await CommitAndAnswer(app, result, slo_counts, key, hash);
 }
 
 // from/to: RFC 3339 or epoch milliseconds.

@@ -428,6 +428,11 @@ SloEngine::Snapshot SloEngine::TakeSnapshot() {
   return snap;
 }
 
+void SloEngine::MarkAllDirty() {
+  std::lock_guard lock(mu_);
+  for (auto& [key, s] : by_key_) s->dirty = true;
+}
+
 std::vector<BurnRateWindow> SloEngine::DefaultWindows(const CompiledObjective& o) {
   return DefaultBurnRateWindows(PeriodMillis(o.budget.window));
 }

@@ -182,6 +182,8 @@ class SloEngine {
     int64_t through_seq = 0;
   };
   Snapshot TakeSnapshot();
+  // After a snapshot could not be saved: the next one writes every series.
+  void MarkAllDirty();
 
   // Status of every objective of `slo` for `variant` ("" = all variants). NOT_FOUND for an
   // unknown SLO. `windows_for` gives the burn-rate windows per objective (default: the SRE

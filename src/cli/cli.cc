@@ -125,10 +125,40 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version");
 
   std::vector<std::string> validate_paths;
-  CLI::App* validate_cmd =
-      app.add_subcommand("validate", "Check OpenSLO definitions offline (every error, with positions)");
-  validate_cmd->add_option("-f,--file", validate_paths, "File, directory (recursive) or - for stdin")
+  CLI::App* validate_cmd = app.add_subcommand(
+      "validate", "Check OpenSLO definitions offline (every error, with positions)");
+  validate_cmd
+      ->add_option("-f,--file", validate_paths, "File, directory (recursive) or - for stdin")
       ->required();
+
+  std::vector<std::string> apply_paths;
+  bool apply_dry_run = false;
+  CLI::App* apply_cmd = app.add_subcommand(
+      "apply", "Create or update definitions on the server (all or nothing; idempotent)");
+  apply_cmd->add_option("-f,--file", apply_paths, "File, directory (recursive) or - for stdin")
+      ->required();
+  apply_cmd->add_flag("--dry-run", apply_dry_run, "Validate and show what would change");
+
+  std::string object_kind, object_name;
+  CLI::App* delete_cmd = app.add_subcommand("delete", "Delete an applied definition");
+  delete_cmd->add_option("KIND", object_kind, "SLO, SLI, AlertPolicy, ...")->required();
+  delete_cmd->add_option("NAME", object_name, "Object name")->required();
+  CLI::App* get_cmd = app.add_subcommand("get", "Show applied definitions");
+  get_cmd->add_option("KIND", object_kind, "SLO, SLI, AlertPolicy, ... (default: every kind)");
+  get_cmd->add_option("NAME", object_name, "Object name: print it as YAML");
+
+  CLI::App* slo_cmd = app.add_subcommand("slo", "SLO statuses");
+  slo_cmd->require_subcommand(1);
+  CLI::App* slo_list = slo_cmd->add_subcommand("list", "Every SLO with its SLI, budget and burn");
+  std::string slo_name, slo_variant;
+  CLI::App* slo_status = slo_cmd->add_subcommand("status", "Status of one SLO per objective");
+  slo_status->add_option("NAME", slo_name, "SLO name")->required();
+  slo_status->add_option("--variant", slo_variant, "Only this variant (default: all variants)");
+
+  std::string alert_state;
+  CLI::App* alerts_cmd = app.add_subcommand("alerts", "SLO alerts");
+  alerts_cmd->add_option("--state", alert_state, "pending, firing or resolved")
+      ->check(CLI::IsMember({"pending", "firing", "resolved", "inactive"}));
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
   try {
@@ -182,6 +212,12 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   if (token_revoke->parsed()) return RunTokenRevokeCommand(console, global, token_id);
   if (version_cmd->parsed()) return RunVersionCommand(console, global);
   if (validate_cmd->parsed()) return RunValidateCommand(console, global, validate_paths);
+  if (apply_cmd->parsed()) return RunApplyCommand(console, global, apply_paths, apply_dry_run);
+  if (delete_cmd->parsed()) return RunDeleteCommand(console, global, object_kind, object_name);
+  if (get_cmd->parsed()) return RunGetCommand(console, global, object_kind, object_name);
+  if (slo_list->parsed()) return RunSloListCommand(console, global);
+  if (slo_status->parsed()) return RunSloStatusCommand(console, global, slo_name, slo_variant);
+  if (alerts_cmd->parsed()) return RunAlertsCommand(console, global, alert_state);
   *console.err << "error: no command given (see ballast --help)\n";
   return kExitUsage;
 }

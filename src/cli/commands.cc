@@ -33,6 +33,8 @@ std::unique_ptr<ApiClient> Connect(Console& console, const GlobalOptions& global
   return std::move(*client);
 }
 
+}  // namespace
+
 // Sends `request`; on success stores the parsed body (null for an empty body) in `body` and
 // returns 0; otherwise prints the error line and returns the exit code.
 int Call(Console& console, const GlobalOptions& global, const HttpRequest& request, Json& body) {
@@ -70,7 +72,8 @@ int CallAllPages(Console& console, const GlobalOptions& global, const std::strin
   std::string page_token;
   std::vector<std::string> seen_tokens;
   for (;;) {
-    std::string page_path = path + "?page_size=1000";
+    std::string page_path =
+        path + (path.find('?') == std::string::npos ? "?" : "&") + "page_size=1000";
     if (!page_token.empty()) page_path += "&page_token=" + UrlEncode(page_token);
     Json body;
     int rc = Call(console, global, {.method = "GET", .path = page_path}, body);
@@ -98,6 +101,8 @@ void Print(Console& console, const GlobalOptions& global, const Json& value,
            const std::string& table) {
   *console.out << RenderAs(global.format, value, table);
 }
+
+namespace {
 
 Json IngestReportJson(const IngestRun& run) {
   Json rejected = Json::array();

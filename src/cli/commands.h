@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/api_client.h"
 #include "cli/cli.h"
 #include "cli/output.h"
 
@@ -46,6 +47,30 @@ int RunVersionCommand(Console& console, const GlobalOptions& global);
 // Offline check of OpenSLO files/directories ("-" is the Console's input).
 int RunValidateCommand(Console& console, const GlobalOptions& global,
                        const std::vector<std::string>& paths);
+
+// `ballast apply -f PATH... [--dry-run]`: validates offline, then POST /v1/apply.
+int RunApplyCommand(Console& console, const GlobalOptions& global,
+                    const std::vector<std::string>& paths, bool dry_run);
+// `ballast delete KIND NAME`.
+int RunDeleteCommand(Console& console, const GlobalOptions& global, const std::string& kind,
+                     const std::string& name);
+// `ballast get KIND [NAME]`: what was applied.
+int RunGetCommand(Console& console, const GlobalOptions& global, const std::string& kind,
+                  const std::string& name);
+int RunSloListCommand(Console& console, const GlobalOptions& global);
+int RunSloStatusCommand(Console& console, const GlobalOptions& global, const std::string& name,
+                        const std::string& variant);
+int RunAlertsCommand(Console& console, const GlobalOptions& global, const std::string& state);
+
+// Shared by the command files. Call sends `request` and parses the JSON answer into `body`
+// (null for an empty body), or prints the error and returns the exit code. CallAllPages GETs
+// every page of a list route into one {"items": [...], "next_page_token": ""}. Print renders
+// `value` in the chosen format (`table` is the -o table text).
+int Call(Console& console, const GlobalOptions& global, const HttpRequest& request, Json& body);
+int CallAllPages(Console& console, const GlobalOptions& global, const std::string& path,
+                 Json& merged);
+void Print(Console& console, const GlobalOptions& global, const Json& value,
+           const std::string& table);
 
 // The version this binary was built as ("0.1.0").
 const char* BallastVersion();

@@ -222,7 +222,8 @@ int RunAlertsCommand(Console& console, const GlobalOptions& global, const std::s
                {"BURN RATES"}});
   for (const Json& a : ListItems(answer, "items")) {
     std::string rates;
-    for (const auto& [w, v] : a.value("burn_rates", Json::object()).items()) {
+    const Json burn = a.value("burn_rates", Json::object());
+    for (const auto& [w, v] : burn.items()) {
       rates += (rates.empty() ? "" : " ") + w + "=" + Rate(v);
     }
     table.AddRow({Str(a["id"]), Str(a["slo"]), Str(a.value("objective", Json())),

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 namespace ballast::server {
 
@@ -18,8 +18,8 @@ asio::awaitable<HttpResponse> App::Dispatch(HttpRequest& request) {
     if (!match.allowed_methods.empty()) {
       std::string allow;
       for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-      response = HttpResponse::Error(
-          Status::MethodNotAllowed(request.method + " is not allowed here (allowed: " + allow + ")"));
+      response = HttpResponse::Error(Status::MethodNotAllowed(
+          request.method + " is not allowed here (allowed: " + allow + ")"));
       response.headers.emplace_back("Allow", allow);
     } else {
       response = HttpResponse::Error(Status::NotFound("no route for " + request.path));
@@ -43,10 +43,9 @@ asio::awaitable<HttpResponse> App::Dispatch(HttpRequest& request) {
       if (!who) {
         denied = who.error();
       } else if (!RoleSatisfies(who->role, need)) {
-        denied = Status::PermissionDenied("role " + std::string(RoleName(who->role)) +
-                                          " may not call " + request.method + " " +
-                                          match.route->pattern + " (needs " +
-                                          std::string(RoleName(need)) + ")");
+        denied = Status::PermissionDenied(
+            "role " + std::string(RoleName(who->role)) + " may not call " + request.method + " " +
+            match.route->pattern + " (needs " + std::string(RoleName(need)) + ")");
       } else {
         ctx.principal = *who;
       }

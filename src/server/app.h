@@ -12,16 +12,17 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/clock.h"
+#include "notify/webhook_notifier.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/slo_alerting.h"
 #include "server/slo_runtime.h"
 #include "store/store.h"
 #include "telemetry/series_keys.h"
@@ -39,6 +40,8 @@ struct App {
   std::unique_ptr<telemetry::SeriesKeyRegistry> series_keys;
   std::unique_ptr<boost::asio::thread_pool> blocking_pool;
   std::unique_ptr<SloRuntime> slo;
+  std::unique_ptr<notify::WebhookNotifier> notifier;
+  std::unique_ptr<SloAlerting> alerting;
   // Burn-rate windows per objective for statuses (the alert rules' windows); empty: defaults.
   slo::SloEngine::WindowsFor windows_for;
   // Number of firing alerts of an SLO, for the SLO list; may be empty.
@@ -64,9 +67,8 @@ auto OffThread(App& app, Fn fn) {
         boost::asio::post(*pool, [shared, f = std::move(f)]() mutable {
           T result = f();
           auto ex = boost::asio::get_associated_executor(*shared);
-          boost::asio::post(ex, [shared, result = std::move(result)]() mutable {
-            (*shared)(std::move(result));
-          });
+          boost::asio::post(
+              ex, [shared, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
         });
       },
       boost::asio::use_awaitable, std::move(fn));

@@ -89,7 +89,8 @@ std::optional<Principal> Authenticator::AuthenticateCached(std::string_view head
 Result<CreatedToken> Authenticator::CreateToken(Role role, const std::string& name,
                                                 const std::string& created_by) {
   if (role == Role::kNone) return Status::InvalidArgument("role is required", "role");
-  if (name.size() > 200) return Status::InvalidArgument("name is longer than 200 characters", "name");
+  if (name.size() > 200)
+    return Status::InvalidArgument("name is longer than 200 characters", "name");
   CreatedToken out;
   out.secret = "blt_" + RandomHex(32);
   out.record.id = "tok_" + RandomHex(8);
@@ -106,8 +107,10 @@ Status Authenticator::RevokeToken(const std::string& id) {
   BALLAST_RETURN_IF_ERROR(tokens_.RevokeToken(id, clock_.NowMillis()));
   std::lock_guard lock(mu_);
   for (auto it = cache_.begin(); it != cache_.end();) {
-    if (it->second.record.id == id) it = cache_.erase(it);
-    else ++it;
+    if (it->second.record.id == id)
+      it = cache_.erase(it);
+    else
+      ++it;
   }
   return Status::Ok();
 }

@@ -108,8 +108,8 @@ TEST(AuthenticatorTest, MalformedHeadersAreUnauthenticated) {
   FakeTokenStore tokens;
   SimulatedClock clock(0);
   Authenticator auth(true, tokens, clock);
-  for (const std::string& h : std::vector<std::string>{"", "Basic abc", "Bearer", "Bearer ", "blt_x",
-                                                    "Bearer " + std::string(300, 'a')}) {
+  for (const std::string& h : std::vector<std::string>{
+           "", "Basic abc", "Bearer", "Bearer ", "blt_x", "Bearer " + std::string(300, 'a')}) {
     auto p = auth.Authenticate(h);
     ASSERT_FALSE(p) << h;
     EXPECT_EQ(p.error().code(), StatusCode::kUnauthenticated) << h;

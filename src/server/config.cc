@@ -32,8 +32,7 @@ class Section {
   Status CheckMap() const {
     if (node_.IsNull()) return Status::Ok();
     if (!node_.IsMap())
-      return Status::InvalidArgument(Where(source_, node_, path_) + ": expected a mapping",
-                                     path_);
+      return Status::InvalidArgument(Where(source_, node_, path_) + ": expected a mapping", path_);
     return Status::Ok();
   }
 
@@ -86,16 +85,19 @@ class Section {
       if (ec != std::errc() || end == s.data()) return Error(n, p, "expected a size like 16MiB");
       std::string suffix(end, s.data() + s.size());
       static const std::map<std::string, int64_t> kMult = {
-          {"", 1},          {"B", 1},           {"KiB", 1LL << 10}, {"MiB", 1LL << 20},
-          {"GiB", 1LL << 30}, {"KB", 1000},     {"MB", 1000000},    {"GB", 1000000000}};
+          {"", 1},      {"B", 1},        {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30},
+          {"KB", 1000}, {"MB", 1000000}, {"GB", 1000000000}};
       auto it = kMult.find(suffix);
       if (it == kMult.end())
-        return Error(n, p, "unknown size unit \"" + suffix + "\" (expected B KiB MiB GiB KB MB GB)");
-      if (v > hi / it->second) return Error(n, p, "too large (max " + std::to_string(hi) + " bytes)");
+        return Error(n, p,
+                     "unknown size unit \"" + suffix + "\" (expected B KiB MiB GiB KB MB GB)");
+      if (v > hi / it->second)
+        return Error(n, p, "too large (max " + std::to_string(hi) + " bytes)");
       v *= it->second;
       if (v < lo || v > hi)
-        return Error(n, p, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                               " bytes");
+        return Error(
+            n, p,
+            "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " bytes");
       out = v;
       return Status::Ok();
     });
@@ -109,8 +111,9 @@ class Section {
       if (!d->IsFixed()) return Error(n, p, "calendar units (M Q Y) are not allowed here");
       int64_t v = d->ApproxMillis();
       if (v < lo || v > hi)
-        return Error(n, p, "must be between " + FormatMillisAsDuration(lo) + " and " +
-                               FormatMillisAsDuration(hi));
+        return Error(
+            n, p,
+            "must be between " + FormatMillisAsDuration(lo) + " and " + FormatMillisAsDuration(hi));
       out = v;
       return Status::Ok();
     });
@@ -120,9 +123,12 @@ class Section {
     return Field(key, [&](const YAML::Node& n, const std::string& p) -> Status {
       if (!n.IsScalar()) return Error(n, p, "expected true or false");
       const std::string& s = n.Scalar();
-      if (s == "true") out = true;
-      else if (s == "false") out = false;
-      else return Error(n, p, "expected true or false, got \"" + s + "\"");
+      if (s == "true")
+        out = true;
+      else if (s == "false")
+        out = false;
+      else
+        return Error(n, p, "expected true or false, got \"" + s + "\"");
       return Status::Ok();
     });
   }
@@ -168,7 +174,8 @@ constexpr int64_t kDay = 86'400'000;
 Status ReadConfig(Section& root, ServerConfig& c) {
   BALLAST_RETURN_IF_ERROR(root.String("listen", c.listen));
   BALLAST_RETURN_IF_ERROR(root.Int("io_threads", 1, 64, c.io_threads));
-  BALLAST_RETURN_IF_ERROR(root.Sub("log", [&](Section& s) { return s.String("level", c.log_level); }));
+  BALLAST_RETURN_IF_ERROR(
+      root.Sub("log", [&](Section& s) { return s.String("level", c.log_level); }));
   BALLAST_RETURN_IF_ERROR(root.Sub("limits", [&](Section& s) -> Status {
     auto& l = c.limits;
     BALLAST_RETURN_IF_ERROR(s.Bytes("max_body_bytes", 1024, 1LL << 30, l.max_body_bytes));
@@ -205,21 +212,34 @@ Status ReadConfig(Section& root, ServerConfig& c) {
     auto& o = c.slo;
     BALLAST_RETURN_IF_ERROR(
         s.DurationMs("evaluation_interval", 1'000, 3'600'000, o.evaluation_interval_ms));
-    BALLAST_RETURN_IF_ERROR(
-        s.DurationMs("snapshot_interval", 1'000, kDay, o.snapshot_interval_ms));
+    BALLAST_RETURN_IF_ERROR(s.DurationMs("snapshot_interval", 1'000, kDay, o.snapshot_interval_ms));
     BALLAST_RETURN_IF_ERROR(s.Int("min_events", 0, 1'000'000, o.min_events));
     return s.Int("max_variants", 1, 1000, o.max_variants);
   }));
+  BALLAST_RETURN_IF_ERROR(root.Sub("notifications", [&](Section& s) -> Status {
+    auto& n = c.notifications;
+    BALLAST_RETURN_IF_ERROR(s.Int("max_attempts", 1, 100, n.max_attempts));
+    BALLAST_RETURN_IF_ERROR(s.DurationMs("initial_backoff", 1, 3'600'000, n.initial_backoff_ms));
+    BALLAST_RETURN_IF_ERROR(s.DurationMs("max_backoff", 1, kDay, n.max_backoff_ms));
+    BALLAST_RETURN_IF_ERROR(s.DurationMs("timeout", 100, 600'000, n.timeout_ms));
+    BALLAST_RETURN_IF_ERROR(s.Int("queue", 1, 1'000'000, n.queue));
+    return s.String("external_url", n.external_url);
+  }));
   BALLAST_RETURN_IF_ERROR(root.Sub("auth", [&](Section& s) -> Status {
-    BALLAST_RETURN_IF_ERROR(s.Field("mode", [&](const YAML::Node& n, const std::string& p) -> Status {
-      std::string m = n.IsScalar() ? n.Scalar() : "";
-      // YAML 1.1 reads a bare on/off as booleans in some tools; accept both spellings.
-      if (m == "auto") c.auth.mode = AuthMode::kAuto;
-      else if (m == "on" || m == "true") c.auth.mode = AuthMode::kOn;
-      else if (m == "off" || m == "false") c.auth.mode = AuthMode::kOff;
-      else return s.Error(n, p, "expected auto, on or off");
-      return Status::Ok();
-    }));
+    BALLAST_RETURN_IF_ERROR(
+        s.Field("mode", [&](const YAML::Node& n, const std::string& p) -> Status {
+          std::string m = n.IsScalar() ? n.Scalar() : "";
+          // YAML 1.1 reads a bare on/off as booleans in some tools; accept both spellings.
+          if (m == "auto")
+            c.auth.mode = AuthMode::kAuto;
+          else if (m == "on" || m == "true")
+            c.auth.mode = AuthMode::kOn;
+          else if (m == "off" || m == "false")
+            c.auth.mode = AuthMode::kOff;
+          else
+            return s.Error(n, p, "expected auto, on or off");
+          return Status::Ok();
+        }));
     return s.Bool("metrics_public", c.auth.metrics_public);
   }));
   return root.CheckUnknown();
@@ -230,8 +250,12 @@ Status Validate(const ServerConfig& c) {
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels))
     return Status::InvalidArgument(
-        "log level \"" + c.log_level + "\" is not one of trace, debug, info, warn, error, critical, off",
+        "log level \"" + c.log_level +
+            "\" is not one of trace, debug, info, warn, error, critical, off",
         "log.level");
+  if (c.notifications.max_backoff_ms < c.notifications.initial_backoff_ms)
+    return Status::InvalidArgument("must be at least notifications.initial_backoff",
+                                   "notifications.max_backoff");
   if (c.store.data_dir.empty())
     return Status::InvalidArgument("data directory must not be empty", "store.data_dir");
   if (c.limits.max_decompressed_bytes < c.limits.max_body_bytes)

@@ -19,7 +19,7 @@ namespace ballast::server {
 enum class AuthMode { kAuto, kOn, kOff };
 
 struct LimitsConfig {
-  int64_t max_body_bytes = 16 << 20;         // compressed or not, as sent
+  int64_t max_body_bytes = 16 << 20;          // compressed or not, as sent
   int64_t max_decompressed_bytes = 64 << 20;  // gzip bodies once inflated
   int64_t max_header_bytes = 16 << 10;
   int max_connections = 1024;
@@ -53,6 +53,15 @@ struct SloConfig {
   int max_variants = 16;                    // per objective; more fold into "other"
 };
 
+struct NotificationsConfig {
+  int max_attempts = 8;                // per delivery, the first included
+  int64_t initial_backoff_ms = 1'000;  // doubles per retry
+  int64_t max_backoff_ms = 60'000;     // also caps a Retry-After
+  int64_t timeout_ms = 10'000;         // per attempt
+  int queue = 1000;                    // pending deliveries; the oldest is dropped beyond
+  std::string external_url;            // ballast's public URL, for links in notifications
+};
+
 struct AuthConfig {
   AuthMode mode = AuthMode::kAuto;
   bool metrics_public = false;  // let /metrics be scraped without a token
@@ -67,6 +76,7 @@ struct ServerConfig {
   IngestConfig ingest;
   RetentionConfig retention;
   SloConfig slo;
+  NotificationsConfig notifications;
   AuthConfig auth;
 };
 

@@ -7,11 +7,16 @@ namespace ballast::server {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kNone: return "none";
-    case Role::kViewer: return "viewer";
-    case Role::kIngest: return "ingest";
-    case Role::kOperator: return "operator";
-    case Role::kAdmin: return "admin";
+    case Role::kNone:
+      return "none";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kIngest:
+      return "ingest";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
   }
   return "none";
 }
@@ -27,18 +32,22 @@ std::optional<Role> ParseRole(std::string_view name) {
 bool RoleSatisfies(Role have, Role need) {
   if (need == Role::kNone) return true;
   switch (have) {
-    case Role::kAdmin: return true;
-    case Role::kOperator: return need != Role::kAdmin;
-    case Role::kViewer: return need == Role::kViewer;
-    case Role::kIngest: return need == Role::kIngest;
-    case Role::kNone: return false;
+    case Role::kAdmin:
+      return true;
+    case Role::kOperator:
+      return need != Role::kAdmin;
+    case Role::kViewer:
+      return need == Role::kViewer;
+    case Role::kIngest:
+      return need == Role::kIngest;
+    case Role::kNone:
+      return false;
   }
   return false;
 }
 
 static bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -119,8 +128,10 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     for (size_t i = 0; i < segs.size() && ok; ++i) {
       const std::string& p = c.segments[i];
       if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-        if (segs[i].empty()) ok = false;
-        else params[p.substr(1, p.size() - 2)] = segs[i];
+        if (segs[i].empty())
+          ok = false;
+        else
+          params[p.substr(1, p.size() - 2)] = segs[i];
       } else {
         ok = p == segs[i];
       }
@@ -133,8 +144,8 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       result.allowed_methods.clear();
       return result;
     }
-    if (std::find(result.allowed_methods.begin(), result.allowed_methods.end(),
-                  c.route.method) == result.allowed_methods.end())
+    if (std::find(result.allowed_methods.begin(), result.allowed_methods.end(), c.route.method) ==
+        result.allowed_methods.end())
       result.allowed_methods.push_back(c.route.method);
   }
   return result;

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,10 +31,10 @@ struct HttpRequest {
   // Path without the query string, still percent-encoded: the router splits it into segments
   // first and decodes each, so "/v1/services/team%2Fchat/stats" names service "team/chat".
   std::string path;
-  std::map<std::string, std::string> query;        // decoded query parameters
+  std::map<std::string, std::string> query;                  // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // as received
   std::string body;
-  std::string peer;    // remote address, for logs
+  std::string peer;  // remote address, for logs
 
   // Case-insensitive header lookup; empty when absent.
   std::string_view Header(std::string_view name) const;
@@ -71,7 +70,7 @@ using Handler = std::function<boost::asio::awaitable<HttpResponse>(RequestContex
 
 struct Route {
   std::string method;
-  std::string pattern;  // "/v1/services/{service}/stats"
+  std::string pattern;            // "/v1/services/{service}/stats"
   Role required = Role::kViewer;  // kNone: public
   Handler handler;
 };

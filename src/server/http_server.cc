@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,9 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -42,7 +41,8 @@ HttpRequest ToRequest(http::request<http::string_body>&& req, std::string peer, 
   std::string decoded;
   if (!UrlDecode(out.path, decoded, false))
     status = Status::InvalidArgument("malformed percent-encoding in path");
-  if (q != std::string_view::npos && status.ok()) status = ParseQuery(target.substr(q + 1), out.query);
+  if (q != std::string_view::npos && status.ok())
+    status = ParseQuery(target.substr(q + 1), out.query);
   for (const auto& field : req)
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   out.body = std::move(req.body());
@@ -67,7 +67,11 @@ http::response<http::string_body> ToBeast(HttpResponse&& r, unsigned version, bo
 
 struct HttpServer::Impl {
   Impl(asio::io_context& ioc, LimitsConfig limits, Dispatch dispatch, ConnectionStats& stats)
-      : ioc(ioc), acceptor(asio::make_strand(ioc)), limits(limits), dispatch(std::move(dispatch)), stats(stats) {}
+      : ioc(ioc),
+        acceptor(asio::make_strand(ioc)),
+        limits(limits),
+        dispatch(std::move(dispatch)),
+        stats(stats) {}
 
   awaitable<void> AcceptLoop() {
     for (;;) {
@@ -137,21 +141,21 @@ struct HttpServer::Impl {
         std::optional<HttpResponse> answer;
         if (ec == http::error::body_limit) {
           stats.too_large.fetch_add(1);
-          answer = HttpResponse::Error(Status::PayloadTooLarge(
-              "request body exceeds limits.max_body_bytes (" +
-              std::to_string(limits.max_body_bytes) + " bytes)"));
+          answer = HttpResponse::Error(
+              Status::PayloadTooLarge("request body exceeds limits.max_body_bytes (" +
+                                      std::to_string(limits.max_body_bytes) + " bytes)"));
         } else if (ec == http::error::header_limit) {
           stats.too_large.fetch_add(1);
-          answer = HttpResponse::Error(Status::InvalidArgument(
-              "request headers exceed limits.max_header_bytes"));
+          answer = HttpResponse::Error(
+              Status::InvalidArgument("request headers exceed limits.max_header_bytes"));
           answer->status = 431;
         } else if (ec == beast::error::timeout) {
           // tcp_stream has already closed the socket: a slow client is simply cut off.
           stats.timed_out.fetch_add(1);
         } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                    ec != asio::error::connection_reset) {
-          answer = HttpResponse::Error(Status::InvalidArgument("malformed HTTP request: " +
-                                                               ec.message()));
+          answer = HttpResponse::Error(
+              Status::InvalidArgument("malformed HTTP request: " + ec.message()));
         }
         if (answer) {
           auto res = ToBeast(std::move(*answer), 11, false, false);
@@ -213,14 +217,18 @@ Result<uint16_t> HttpServer::Listen(const ListenAddress& address) {
   beast::error_code ec;
   std::string host = address.host == "localhost" ? "127.0.0.1" : address.host;
   auto ip = asio::ip::make_address(host, ec);
-  if (ec) return Status::InvalidArgument("listen address \"" + address.host + "\": " + ec.message(), "listen");
+  if (ec)
+    return Status::InvalidArgument("listen address \"" + address.host + "\": " + ec.message(),
+                                   "listen");
   tcp::endpoint endpoint(ip, address.port);
   auto& a = impl_->acceptor;
   a.open(endpoint.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(address.port) + ": " + ec.message());
+  if (ec)
+    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(address.port) +
+                               ": " + ec.message());
   return a.local_endpoint().port();
 }
 

@@ -13,9 +13,8 @@
 // several threads.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,9 +32,9 @@ using Dispatch = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest&
 // Connection-level observations for /metrics.
 struct ConnectionStats {
   std::atomic<int64_t> open{0};
-  std::atomic<int64_t> refused{0};       // past max_connections
-  std::atomic<int64_t> timed_out{0};     // slow or idle clients cut off
-  std::atomic<int64_t> too_large{0};     // 413 and 431 answers
+  std::atomic<int64_t> refused{0};    // past max_connections
+  std::atomic<int64_t> timed_out{0};  // slow or idle clients cut off
+  std::atomic<int64_t> too_large{0};  // 413 and 431 answers
 };
 
 class HttpServer {

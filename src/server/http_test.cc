@@ -1,6 +1,7 @@
 #include "server/http.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace ballast::server {

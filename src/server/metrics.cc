@@ -62,7 +62,8 @@ ServerMetrics::ServerMetrics()
 
 void ServerMetrics::ObserveRequest(const std::string& route, std::string_view method, int status,
                                    double seconds) {
-  requests_.Add({{"route", route}, {"method", std::string(method)}, {"code", std::to_string(status)}})
+  requests_
+      .Add({{"route", route}, {"method", std::string(method)}, {"code", std::to_string(status)}})
       .Increment();
   request_seconds_.Add({{"route", route}}, LatencyBuckets()).Observe(seconds);
 }

@@ -63,7 +63,7 @@ class ServerMetrics final : public store::WriterObserver {
     std::function<double()> read;
   };
   std::mutex mu_;
-  std::vector<ScrapeGauge> scrape_gauges_;  // GUARDED_BY(mu_)
+  std::vector<ScrapeGauge> scrape_gauges_;                  // GUARDED_BY(mu_)
   std::vector<std::function<std::string()>> scrape_texts_;  // GUARDED_BY(mu_)
 };
 

@@ -1,5 +1,8 @@
 #include "server/serve.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,10 +10,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -90,8 +89,8 @@ int RunServe(const ServeFlags& flags) {
   so.observer = app.metrics.get();
   auto opened = store::OpenSqliteStore(so);
   if (!opened) {
-    std::cerr << "error: cannot open store in " << so.data_dir << ": "
-              << opened.error().message() << "\n";
+    std::cerr << "error: cannot open store in " << so.data_dir << ": " << opened.error().message()
+              << "\n";
     return 1;
   }
   app.store = std::move(*opened);
@@ -116,6 +115,31 @@ int RunServe(const ServeFlags& flags) {
     std::cerr << "error: loading SLOs: " << started.error().message() << "\n";
     return 1;
   }
+  notify::WebhookOptions wo;
+  wo.max_attempts = app.config.notifications.max_attempts;
+  wo.initial_backoff = std::chrono::milliseconds(app.config.notifications.initial_backoff_ms);
+  wo.max_backoff = std::chrono::milliseconds(app.config.notifications.max_backoff_ms);
+  wo.attempt_timeout = std::chrono::milliseconds(app.config.notifications.timeout_ms);
+  wo.queue_capacity = static_cast<size_t>(app.config.notifications.queue);
+  wo.external_url = app.config.notifications.external_url;
+  auto notifier = notify::WebhookNotifier::Create(wo, nullptr, app.clock);
+  if (!notifier) {
+    std::cerr << "error: notifications: " << notifier.error().message() << "\n";
+    return 1;
+  }
+  app.notifier = std::move(*notifier);
+  app.alerting = std::make_unique<SloAlerting>(*app.slo, app.notifier.get(),
+                                               app.config.notifications.external_url);
+  if (auto state = app.store->Slos().LoadSloState(); !state) {
+    std::cerr << "error: loading alert state: " << state.error().message() << "\n";
+    return 1;
+  } else if (Status st = app.alerting->Restore(*state); !st.ok()) {
+    // A damaged alert state must not keep the server down: alerts re-derive from the series.
+    spdlog::warn("alert state not restored ({}); alerts start inactive", st.message());
+  }
+  app.slo->set_tick_hook([&app](EpochMillis now) { app.alerting->Tick(now); });
+  app.slo->set_state_source([&app] { return app.alerting->Serialize(); });
+  app.alerts_for = [&app](const std::string& slo) { return app.alerting->FiringCount(slo); };
 
   app.auth = std::make_unique<Authenticator>(auth_on, app.store->Tokens(), *app.clock);
   std::string token_path = app.config.store.data_dir + "/admin.token";
@@ -124,7 +148,8 @@ int RunServe(const ServeFlags& flags) {
     std::cerr << "error: bootstrap token: " << boot.error().message() << "\n";
     return 1;
   }
-  if (*boot) spdlog::warn("auth is on and no token existed: an admin token was written to {}", token_path);
+  if (*boot)
+    spdlog::warn("auth is on and no token existed: an admin token was written to {}", token_path);
 
   app.blocking_pool = std::make_unique<asio::thread_pool>(
       static_cast<size_t>(std::max(2, app.config.store.read_connections)));
@@ -136,24 +161,43 @@ int RunServe(const ServeFlags& flags) {
   asio::io_context ioc(app.config.io_threads);
   HttpServer http(ioc, app.config.limits, [&app](HttpRequest& r) { return app.Dispatch(r); });
   app.http = &http;
-  app.metrics->AddScrapeGauge("ballast_store_writer_queue_depth",
-                              "Writes waiting for the store's writer thread",
-                              [&app] { return static_cast<double>(app.store->WriterQueueDepth()); });
+  app.metrics->AddScrapeGauge(
+      "ballast_store_writer_queue_depth", "Writes waiting for the store's writer thread",
+      [&app] { return static_cast<double>(app.store->WriterQueueDepth()); });
   app.metrics->AddScrapeGauge("ballast_http_open_connections", "Open HTTP connections",
                               [&http] { return static_cast<double>(http.stats().open.load()); });
   app.metrics->AddScrapeGauge("ballast_http_connections_refused",
                               "Connections refused because limits.max_connections was reached",
                               [&http] { return static_cast<double>(http.stats().refused.load()); });
-  app.metrics->AddScrapeGauge("ballast_http_timeouts",
-                              "Connections closed because a client was idle or too slow",
-                              [&http] { return static_cast<double>(http.stats().timed_out.load()); });
-  app.metrics->AddScrapeGauge("ballast_telemetry_series_keys", "Known (service, variant, model, prompt) keys",
+  app.metrics->AddScrapeGauge(
+      "ballast_http_timeouts", "Connections closed because a client was idle or too slow",
+      [&http] { return static_cast<double>(http.stats().timed_out.load()); });
+  app.metrics->AddScrapeGauge("ballast_telemetry_series_keys",
+                              "Known (service, variant, model, prompt) keys",
                               [&app] { return static_cast<double>(app.series_keys->size()); });
-  app.metrics->AddScrapeGauge("ballast_telemetry_series_keys_folded",
-                              "Events whose new key was folded into 'other' by the per-service cap",
-                              [&app] { return static_cast<double>(app.series_keys->folded_events()); });
+  app.metrics->AddScrapeGauge(
+      "ballast_telemetry_series_keys_folded",
+      "Events whose new key was folded into 'other' by the per-service cap",
+      [&app] { return static_cast<double>(app.series_keys->folded_events()); });
 
   app.metrics->AddScrapeText([&app] { return RenderSloMetrics(app); });
+  for (auto [name, help, field] :
+       {std::tuple{"ballast_notifications_delivered", "Webhook deliveries answered with 2xx",
+                   &notify::DeliveryStats::delivered},
+        std::tuple{"ballast_notifications_attempts", "Webhook POSTs attempted",
+                   &notify::DeliveryStats::attempts},
+        std::tuple{"ballast_notifications_retries", "Webhook attempts retried after a failure",
+                   &notify::DeliveryStats::retries},
+        std::tuple{"ballast_notifications_dead_lettered", "Webhook deliveries given up on",
+                   &notify::DeliveryStats::dead_lettered},
+        std::tuple{"ballast_notifications_dropped", "Webhook deliveries dropped (queue full)",
+                   &notify::DeliveryStats::dropped},
+        std::tuple{"ballast_notifications_queue_depth", "Webhook deliveries pending",
+                   &notify::DeliveryStats::queue_depth}}) {
+    app.metrics->AddScrapeGauge(name, help, [&app, field = field] {
+      return static_cast<double>(app.notifier->Stats().*field);
+    });
+  }
 
   auto port = http.Listen(*address);
   if (!port) {
@@ -178,6 +222,7 @@ int RunServe(const ServeFlags& flags) {
       bool drained = http.WaitDrained(app.config.limits.drain_timeout_ms);
       if (!drained) spdlog::warn("drain timeout: closing with requests in flight");
       app.slo->Stop();  // last snapshot, while the writer still runs
+      app.notifier->Shutdown(std::chrono::seconds(5));
       app.store->Close();
       ioc.stop();
     });
@@ -190,6 +235,7 @@ int RunServe(const ServeFlags& flags) {
   if (shutdown_thread.joinable()) shutdown_thread.join();
   app.blocking_pool->join();
   app.slo->Stop();
+  app.notifier->Shutdown(std::chrono::seconds(0));
   app.store->Close();
   spdlog::info("stopped");
   return 0;

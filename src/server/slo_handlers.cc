@@ -122,7 +122,8 @@ asio::awaitable<HttpResponse> GetObject(App& app, RequestContext& ctx) {
   const std::string& name = ctx.params["name"];
   auto row = co_await OffThread(app, [&] { return app.store->Slos().GetObject(kind, name); });
   if (!row) co_return HttpResponse::Error(row.error());
-  if (!*row) co_return HttpResponse::Error(Status::NotFound(kind + " '" + name + "' does not exist"));
+  if (!*row)
+    co_return HttpResponse::Error(Status::NotFound(kind + " '" + name + "' does not exist"));
   HttpResponse r = HttpResponse::Json(200, Dump(ObjectJson(**row)));
   r.headers.emplace_back("ETag", "\"" + (*row)->etag + "\"");
   co_return r;
@@ -139,7 +140,8 @@ asio::awaitable<HttpResponse> DeleteObject(App& app, RequestContext& ctx) {
   Status st = co_await OffThread(app, [&] { return app.slo->Delete(kind, name, if_match, by); });
   if (!st.ok()) co_return HttpResponse::Error(st);
   co_return HttpResponse::Json(
-      200, Dump({{"results", json::array({{{"kind", kind}, {"name", name}, {"action", "deleted"}}})}}));
+      200,
+      Dump({{"results", json::array({{{"kind", kind}, {"name", name}, {"action", "deleted"}}})}}));
 }
 
 asio::awaitable<HttpResponse> ListSlos(App& app, RequestContext& ctx) {
@@ -236,9 +238,34 @@ asio::awaitable<HttpResponse> GetSloSeries(App& app, RequestContext& ctx) {
   co_return HttpResponse::Json(200, Dump(out));
 }
 
+asio::awaitable<HttpResponse> ListAlerts(App& app, RequestContext& ctx) {
+  auto page = ParsePage(ctx.request);
+  if (!page) co_return HttpResponse::Error(page.error());
+  std::optional<slo::AlertState> state;
+  if (auto s = ctx.request.Query("state"); s && !s->empty()) {
+    state = slo::ParseAlertState(*s);
+    if (!state) {
+      co_return HttpResponse::Error(Status::InvalidArgument(
+          "state must be pending, firing, resolved or inactive, not '" + *s + "'", "state"));
+    }
+  }
+  std::string slo_filter = ctx.request.Query("slo").value_or("");
+  std::vector<slo::Alert> alerts = app.alerting->List(state);
+  std::erase_if(alerts,
+                [&](const slo::Alert& a) { return !slo_filter.empty() && a.slo != slo_filter; });
+  json items = json::array();
+  for (size_t i = page->offset; i < alerts.size() && i < page->offset + page->size; ++i) {
+    items.push_back(slo::AlertToApiJson(alerts[i]));
+  }
+  co_return HttpResponse::Json(
+      200, Dump({{"items", items}, {"next_page_token", NextPageToken(*page, alerts.size())}}));
+}
+
 }  // namespace
 
 void AddSloRoutes(App& app) {
+  app.router.Add({"GET", "/v1/alerts", Role::kViewer,
+                  [&app](RequestContext& ctx) { return ListAlerts(app, ctx); }});
   app.router.Add({"POST", "/v1/apply", Role::kOperator,
                   [&app](RequestContext& ctx) { return ApplyRoute(app, ctx); }});
   app.router.Add({"GET", "/v1/objects", Role::kViewer,

@@ -17,10 +17,14 @@ std::string Escape(std::string_view v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -44,7 +48,8 @@ std::string RenderSloMetrics(App& app) {
       const std::string labels =
           fmt::format("slo=\"{}\",service=\"{}\",objective=\"{}\"", Escape(name),
                       Escape(r.objective->service), Escape(r.objective->name));
-      if (r.status.sli) sli += fmt::format("ballast_slo_sli{{{}}} {}\n", labels, Value(*r.status.sli));
+      if (r.status.sli)
+        sli += fmt::format("ballast_slo_sli{{{}}} {}\n", labels, Value(*r.status.sli));
       remaining += fmt::format("ballast_slo_error_budget_remaining_ratio{{{}}} {}\n", labels,
                                Value(r.status.budget.remaining_ratio));
       total += fmt::format("ballast_slo_events_total{{{}}} {}\n", labels, r.status.counts.total);

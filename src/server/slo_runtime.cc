@@ -138,8 +138,8 @@ Status SloRuntime::SnapshotNow() {
   slo::SloEngine::Snapshot snap = engine_.TakeSnapshot();
   std::optional<std::string> state;
   if (state_source_) state = state_source_();
-  Status st = store_.Slos().SaveSloSnapshot(std::move(snap.series), snap.through_seq,
-                                            std::move(state));
+  Status st =
+      store_.Slos().SaveSloSnapshot(std::move(snap.series), snap.through_seq, std::move(state));
   if (!st.ok()) {
     // The series were marked clean; the next snapshot must write them all again before it may
     // drop any delta.
@@ -167,7 +167,8 @@ tl::expected<ApplyOutcome, ApplyError> SloRuntime::Apply(const std::string& body
   std::lock_guard lock(apply_mu_);
   std::shared_ptr<const slo::Catalog> current = catalog();
   slo::LoadResult loaded = slo::LoadText(body, "request", current.get());
-  if (!loaded.ok()) return tl::unexpected(ApplyError{FirstError(loaded.diagnostics), loaded.diagnostics});
+  if (!loaded.ok())
+    return tl::unexpected(ApplyError{FirstError(loaded.diagnostics), loaded.diagnostics});
   if (loaded.catalog.objects().empty()) {
     return tl::unexpected(
         ApplyError{Status::InvalidArgument("the body holds no objects"), loaded.diagnostics});

@@ -59,7 +59,8 @@ std::string BodyHash(std::string_view body) {
 std::string MediaType(std::string_view content_type) {
   std::string out(content_type.substr(0, content_type.find(';')));
   while (!out.empty() && out.back() == ' ') out.pop_back();
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -70,7 +71,8 @@ Status DecodeBody(const App& app, const HttpRequest& request, std::string& body)
   if (encoding != "gzip")
     return Status::UnsupportedMediaType("Content-Encoding \"" + encoding +
                                         "\" is not supported (use gzip or none)");
-  auto inflated = telemetry::Gunzip(body, static_cast<size_t>(app.config.limits.max_decompressed_bytes));
+  auto inflated =
+      telemetry::Gunzip(body, static_cast<size_t>(app.config.limits.max_decompressed_bytes));
   if (!inflated) return inflated.error();
   body = std::move(*inflated);
   return Status::Ok();
@@ -133,8 +135,9 @@ asio::awaitable<HttpResponse> CommitAndAnswer(App& app, telemetry::IngestResult&
   if (!outcome) {
     if (outcome.error().IsResourceExhausted()) {
       app.metrics->AddBatchRefused();
-      co_return HttpResponse::Error(Status::ResourceExhausted(
-          "ingest queue is full; retry with the same Idempotency-Key"), 1);
+      co_return HttpResponse::Error(
+          Status::ResourceExhausted("ingest queue is full; retry with the same Idempotency-Key"),
+          1);
     }
     co_return HttpResponse::Error(Status::Unavailable("store: " + outcome.error().message()), 2);
   }
@@ -148,8 +151,8 @@ asio::awaitable<HttpResponse> CommitAndAnswer(App& app, telemetry::IngestResult&
     case store::IngestOutcome::Kind::kConflict:
       break;
   }
-  co_return HttpResponse::Error(Status::Aborted(
-      "Idempotency-Key \"" + key + "\" was already used with a different body"));
+  co_return HttpResponse::Error(
+      Status::Aborted("Idempotency-Key \"" + key + "\" was already used with a different body"));
 }
 
 enum class Format { kNdjson, kOtlp };
@@ -177,8 +180,10 @@ asio::awaitable<HttpResponse> Ingest(App& app, RequestContext& ctx, Format forma
 
   if (!key.empty()) {
     if (!InFlight().TryAcquire(key))
-      co_return HttpResponse::Error(Status::ResourceExhausted(
-          "a request with this Idempotency-Key is still being processed; retry"), 1);
+      co_return HttpResponse::Error(
+          Status::ResourceExhausted(
+              "a request with this Idempotency-Key is still being processed; retry"),
+          1);
   }
   struct Release {
     std::string key;
@@ -188,12 +193,14 @@ asio::awaitable<HttpResponse> Ingest(App& app, RequestContext& ctx, Format forma
   } release{key};
 
   if (!key.empty()) {
-    auto found = co_await OffThread(app, [&] { return app.store->Telemetry().LookupIdempotency(key); });
-    if (!found) co_return HttpResponse::Error(Status::Unavailable("store: " + found.error().message()), 2);
+    auto found =
+        co_await OffThread(app, [&] { return app.store->Telemetry().LookupIdempotency(key); });
+    if (!found)
+      co_return HttpResponse::Error(Status::Unavailable("store: " + found.error().message()), 2);
     if (*found) {
       if ((*found)->body_hash != hash)
-        co_return HttpResponse::Error(Status::Aborted(
-            "Idempotency-Key \"" + key + "\" was already used with a different body"));
+        co_return HttpResponse::Error(Status::Aborted("Idempotency-Key \"" + key +
+                                                      "\" was already used with a different body"));
       app.metrics->AddIdempotentReplays(1);
       co_return HttpResponse::Json(200, (*found)->response_json);
     }
@@ -241,8 +248,12 @@ Status ParseTimeParam(const HttpRequest& request, const std::string& name, Epoch
 
 json Quantiles(const telemetry::DDSketch& s) {
   if (s.empty()) return nullptr;
-  return json{{"count", s.count()},       {"p50", s.Quantile(0.5)}, {"p90", s.Quantile(0.9)},
-              {"p95", s.Quantile(0.95)},  {"p99", s.Quantile(0.99)}, {"max", s.max()},
+  return json{{"count", s.count()},
+              {"p50", s.Quantile(0.5)},
+              {"p90", s.Quantile(0.9)},
+              {"p95", s.Quantile(0.95)},
+              {"p99", s.Quantile(0.99)},
+              {"max", s.max()},
               {"avg", s.sum() / static_cast<double>(s.count())}};
 }
 
@@ -250,9 +261,12 @@ asio::awaitable<HttpResponse> Stats(App& app, RequestContext& ctx) {
   const std::string service = ctx.params["service"];
   EpochMillis now = app.clock->NowMillis();
   EpochMillis to = now + 60'000, from = now - 3'600'000;
-  if (Status st = ParseTimeParam(ctx.request, "from", from); !st.ok()) co_return HttpResponse::Error(st);
-  if (Status st = ParseTimeParam(ctx.request, "to", to); !st.ok()) co_return HttpResponse::Error(st);
-  if (from >= to) co_return HttpResponse::Error(Status::InvalidArgument("from must be before to", "from"));
+  if (Status st = ParseTimeParam(ctx.request, "from", from); !st.ok())
+    co_return HttpResponse::Error(st);
+  if (Status st = ParseTimeParam(ctx.request, "to", to); !st.ok())
+    co_return HttpResponse::Error(st);
+  if (from >= to)
+    co_return HttpResponse::Error(Status::InvalidArgument("from must be before to", "from"));
   bool by_variant = false, by_model = false, by_prompt = false;
   if (auto g = ctx.request.Query("group_by"); g && !g->empty()) {
     size_t i = 0;
@@ -260,9 +274,12 @@ asio::awaitable<HttpResponse> Stats(App& app, RequestContext& ctx) {
       size_t j = g->find(',', i);
       if (j == std::string::npos) j = g->size();
       std::string part = g->substr(i, j - i);
-      if (part == "variant") by_variant = true;
-      else if (part == "model") by_model = true;
-      else if (part == "prompt") by_prompt = true;
+      if (part == "variant")
+        by_variant = true;
+      else if (part == "model")
+        by_model = true;
+      else if (part == "prompt")
+        by_prompt = true;
       else
         co_return HttpResponse::Error(Status::InvalidArgument(
             "cannot group by \"" + part + "\" (expected a comma list of variant, model, prompt)",
@@ -271,12 +288,12 @@ asio::awaitable<HttpResponse> Stats(App& app, RequestContext& ctx) {
     }
   }
   if (app.series_keys->KeysOfService(service) == 0)
-    co_return HttpResponse::Error(Status::NotFound("service \"" + service + "\" has sent no events"));
+    co_return HttpResponse::Error(
+        Status::NotFound("service \"" + service + "\" has sent no events"));
   // Rows are whole minutes: a `from` inside a minute includes that minute.
   EpochMillis from_minute = telemetry::MinuteOf(from);
-  auto rows = co_await OffThread(app, [&] {
-    return app.store->Telemetry().QueryRollups(service, from_minute, to);
-  });
+  auto rows = co_await OffThread(
+      app, [&] { return app.store->Telemetry().QueryRollups(service, from_minute, to); });
   if (!rows) co_return HttpResponse::Error(Status::Unavailable("store: " + rows.error().message()));
 
   std::map<std::tuple<std::string, std::string, std::string>, telemetry::Rollup> groups;
@@ -287,10 +304,12 @@ asio::awaitable<HttpResponse> Stats(App& app, RequestContext& ctx) {
                                  by_prompt ? key.prompt : "");
     groups[group].Merge(row.rollup);
   }
-  std::vector<std::pair<std::tuple<std::string, std::string, std::string>, telemetry::Rollup*>> order;
+  std::vector<std::pair<std::tuple<std::string, std::string, std::string>, telemetry::Rollup*>>
+      order;
   for (auto& [k, r] : groups) order.emplace_back(k, &r);
-  std::stable_sort(order.begin(), order.end(),
-                   [](const auto& a, const auto& b) { return a.second->requests > b.second->requests; });
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second->requests > b.second->requests;
+  });
   json series = json::array();
   for (const auto& [k, r] : order) {
     json key = {{"service", service}};

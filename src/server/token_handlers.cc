@@ -32,9 +32,10 @@ asio::awaitable<HttpResponse> CreateToken(App& app, RequestContext& ctx) {
         "role is required: one of viewer, ingest, operator, admin", "role"));
   auto role = ParseRole(body["role"].get<std::string>());
   if (!role)
-    co_return HttpResponse::Error(Status::InvalidArgument(
-        "unknown role \"" + body["role"].get<std::string>() +
-            "\" (expected viewer, ingest, operator, admin)", "role"));
+    co_return HttpResponse::Error(
+        Status::InvalidArgument("unknown role \"" + body["role"].get<std::string>() +
+                                    "\" (expected viewer, ingest, operator, admin)",
+                                "role"));
   std::string name;
   if (body.contains("name")) {
     if (!body["name"].is_string())
@@ -44,9 +45,7 @@ asio::awaitable<HttpResponse> CreateToken(App& app, RequestContext& ctx) {
   // The name says who uses the token; without one, the role is the best description we have.
   if (name.empty()) name = std::string(RoleName(*role)) + " token";
   std::string by = ctx.principal.token_id.empty() ? "anonymous" : ctx.principal.token_id;
-  auto created = co_await OffThread(app, [&] {
-    return app.auth->CreateToken(*role, name, by);
-  });
+  auto created = co_await OffThread(app, [&] { return app.auth->CreateToken(*role, name, by); });
   if (!created) co_return HttpResponse::Error(created.error());
   json out = TokenJson(created->record);
   out["token"] = created->secret;
@@ -58,18 +57,19 @@ asio::awaitable<HttpResponse> CreateToken(App& app, RequestContext& ctx) {
 void AddTokenRoutes(App& app) {
   app.router.Add({"POST", "/v1/tokens", Role::kAdmin,
                   [&app](RequestContext& ctx) { return CreateToken(app, ctx); }});
-  app.router.Add({"GET", "/v1/tokens", Role::kAdmin,
-                  [&app](RequestContext& ctx) -> asio::awaitable<HttpResponse> {
-                    auto page = ParsePage(ctx.request);
-                    if (!page) co_return HttpResponse::Error(page.error());
-                    auto list = co_await OffThread(app, [&app] { return app.store->Tokens().ListTokens(); });
-                    if (!list) co_return HttpResponse::Error(list.error());
-                    json items = json::array();
-                    for (size_t i = page->offset; i < list->size() && i < page->offset + page->size; ++i)
-                      items.push_back(TokenJson((*list)[i]));
-                    json out = {{"items", items}, {"next_page_token", NextPageToken(*page, list->size())}};
-                    co_return HttpResponse::Json(200, out.dump());
-                  }});
+  app.router.Add(
+      {"GET", "/v1/tokens", Role::kAdmin,
+       [&app](RequestContext& ctx) -> asio::awaitable<HttpResponse> {
+         auto page = ParsePage(ctx.request);
+         if (!page) co_return HttpResponse::Error(page.error());
+         auto list = co_await OffThread(app, [&app] { return app.store->Tokens().ListTokens(); });
+         if (!list) co_return HttpResponse::Error(list.error());
+         json items = json::array();
+         for (size_t i = page->offset; i < list->size() && i < page->offset + page->size; ++i)
+           items.push_back(TokenJson((*list)[i]));
+         json out = {{"items", items}, {"next_page_token", NextPageToken(*page, list->size())}};
+         co_return HttpResponse::Json(200, out.dump());
+       }});
   app.router.Add({"DELETE", "/v1/tokens/{id}", Role::kAdmin,
                   [&app](RequestContext& ctx) -> asio::awaitable<HttpResponse> {
                     std::string id = ctx.params["id"];

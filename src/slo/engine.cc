@@ -101,9 +101,8 @@ Result<std::shared_ptr<const Definitions>> CompileDefinitions(
       CompiledObjective o{object.metadata.name,
                           spec.service,
                           i,
-                          spec.objectives[i].display_name.empty()
-                              ? "objective-" + std::to_string(i)
-                              : spec.objectives[i].display_name,
+                          spec.objectives[i].display_name.empty() ? "objective-" + std::to_string(i)
+                                                                  : spec.objectives[i].display_name,
                           *budget,
                           std::move(*sli),
                           DefinitionHash(catalog, object, i),
@@ -113,6 +112,9 @@ Result<std::shared_ptr<const Definitions>> CompileDefinitions(
       defs->by_service[spec.service].push_back(defs->objectives.size());
       defs->objectives.push_back(std::move(o));
     }
+    Result<std::vector<AlertRule>> rules = AlertRulesFor(catalog, object);
+    if (!rules) return rules.error().WithContext(DescribeObject(object));
+    compiled.rules = std::move(*rules);
     defs->slos.emplace(object.metadata.name, std::move(compiled));
   }
   return std::shared_ptr<const Definitions>(std::move(defs));
@@ -197,9 +199,8 @@ store::SloCounts SloBatch::Take() {
     store::SloSeriesRow row;
     int64_t id = engine_.ResolveSeries(*defs_, slot.objective, slot.variant, slot.minute, &row);
     if (id == 0) return;
-    if (row.id != 0 &&
-        std::none_of(out.new_series.begin(), out.new_series.end(),
-                     [&](const store::SloSeriesRow& r) { return r.id == row.id; })) {
+    if (row.id != 0 && std::none_of(out.new_series.begin(), out.new_series.end(),
+                                    [&](const store::SloSeriesRow& r) { return r.id == row.id; })) {
       out.new_series.push_back(std::move(row));
     }
     out.deltas.push_back({id, slot.minute, slot.counts.good, slot.counts.total,
@@ -248,15 +249,23 @@ void SloEngine::Configure(std::shared_ptr<const Definitions> defs) {
   defs_ = std::move(defs);
 }
 
-std::unique_ptr<SeriesState> SloEngine::NewSeriesLocked(const CompiledObjective& o,
-                                                        std::string key,
+std::unique_ptr<SeriesState> SloEngine::NewSeriesLocked(const CompiledObjective& o, std::string key,
                                                         std::string_view variant, int64_t id,
                                                         EpochMillis created_at) const {
   const bool slices = IsSliceMethod(o.budget.method);
-  auto s = std::make_unique<SeriesState>(SeriesState{
-      id, std::move(key), o.slo, o.index, std::string(variant), created_at,
-      SloSeries(slices ? kSliceEventOptions : options_.series), std::nullopt, 0, {}, false,
-      false});
+  auto s = std::make_unique<SeriesState>(
+      SeriesState{id,
+                  std::move(key),
+                  o.slo,
+                  o.index,
+                  std::string(variant),
+                  created_at,
+                  SloSeries(slices ? kSliceEventOptions : options_.series),
+                  std::nullopt,
+                  0,
+                  {},
+                  false,
+                  false});
   if (slices) {
     s->slices.emplace(options_.series);
     s->next_slice = created_at / o.budget.time_slice_ms * o.budget.time_slice_ms;
@@ -388,7 +397,8 @@ void SloEngine::CloseSlicesLocked(SeriesState& s, const CompiledObjective& o, Ep
       for (auto it = s.sketches.lower_bound(start); it != s.sketches.end() && it->first < end;
            ++it) {
         if (!merged) merged.emplace(it->second.relative_accuracy());
-        if (merged->relative_accuracy() == it->second.relative_accuracy()) merged->Merge(it->second);
+        if (merged->relative_accuracy() == it->second.relative_accuracy())
+          merged->Merge(it->second);
       }
       std::optional<double> value;
       if (merged) value = AggregateOf(*merged, o.sli.aggregate());
@@ -454,7 +464,8 @@ Result<std::vector<ObjectiveReport>> SloEngine::Report(std::string_view slo,
   for (size_t idx : it->second.objectives) {
     const CompiledObjective& o = defs.objectives[idx];
     const SeriesState* s = FindLocked(o, variant);
-    std::vector<BurnRateWindow> windows = windows_for ? windows_for(o) : DefaultWindows(o);
+    std::vector<BurnRateWindow> windows =
+        windows_for ? windows_for(o) : WindowsOf(it->second.rules);
     EvaluateOptions eo;
     eo.min_events = options_.min_events;
     Result<ObjectiveStatus> st =
@@ -466,6 +477,11 @@ Result<std::vector<ObjectiveReport>> SloEngine::Report(std::string_view slo,
     r.status = std::move(*st);
     r.has_series = s != nullptr;
     if (s) r.recent = s->events.SumRolling(now, kNoDataWindowMs);
+    int64_t no_data_window = kDefaultNoDataWindowMs;
+    for (const AlertRule& rule : it->second.rules) {
+      if (rule.type == AlertRuleType::kNoData) no_data_window = rule.no_data_window_ms;
+    }
+    r.no_data = NoData(s ? s->events : kEmpty, o.active_since, now, no_data_window);
     out.push_back(std::move(r));
   }
   return out;
@@ -479,9 +495,8 @@ Result<std::vector<ChartPoint>> SloEngine::Chart(std::string_view slo, size_t ob
   auto it = defs.slos.find(slo);
   if (it == defs.slos.end()) return Status::NotFound("no SLO named '" + std::string(slo) + "'");
   if (objective >= it->second.objectives.size()) {
-    return Status::InvalidArgument("the SLO has " + std::to_string(it->second.objectives.size()) +
-                                       " objectives",
-                                   "objective");
+    return Status::InvalidArgument(
+        "the SLO has " + std::to_string(it->second.objectives.size()) + " objectives", "objective");
   }
   const CompiledObjective& o = defs.objectives[it->second.objectives[objective]];
   static const SloSeries kEmpty(SeriesOptions{1, 1});

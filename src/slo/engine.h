@@ -41,6 +41,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "slo/alert_rules.h"
 #include "slo/ballast_source.h"
 #include "slo/budget.h"
 #include "slo/catalog.h"
@@ -75,6 +76,7 @@ struct CompiledSlo {
   Object object;
   EpochMillis applied_at = 0;
   std::vector<size_t> objectives;  // indices into Definitions::objectives
+  std::vector<AlertRule> rules;    // AlertRulesFor: burn-rate rules first (alert_rules.h)
 };
 
 // Everything applied, compiled; immutable once built.
@@ -119,6 +121,7 @@ struct ObjectiveReport {
   ObjectiveStatus status;
   Counts recent;  // events in the no-data window (1 h) up to now
   bool has_series = false;
+  bool no_data = false;  // NoData() over the SLO's no-data rule window (alert_rules.h)
 };
 
 class SloEngine;
@@ -186,8 +189,8 @@ class SloEngine {
   void MarkAllDirty();
 
   // Status of every objective of `slo` for `variant` ("" = all variants). NOT_FOUND for an
-  // unknown SLO. `windows_for` gives the burn-rate windows per objective (default: the SRE
-  // Workbook windows of its period).
+  // unknown SLO. `windows_for` gives the burn-rate windows per objective (default: those of the
+  // SLO's burn-rate alert rules, WindowsOf(rules), so readings line up with the rules).
   using WindowsFor = std::function<std::vector<BurnRateWindow>(const CompiledObjective&)>;
   Result<std::vector<ObjectiveReport>> Report(std::string_view slo, std::string_view variant,
                                               EpochMillis now,

@@ -50,6 +50,7 @@ ObjectiveStatus Readings(bool breaching, bool exhausted) {
     st.burn_rates.push_back(r);
   }
   st.sli = 0.9875;
+  st.counts = {9875, 10000};
   st.budget.exhausted = exhausted;
   st.budget.consumed_ratio = exhausted ? 1.5 : 0.25;
   return st;

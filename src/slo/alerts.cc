@@ -238,7 +238,8 @@ Result<std::vector<AlertEvent>> AlertEvaluator::Evaluate(const AlertSubject& sub
         condition = readings[i]->breaching;
         break;
       case AlertRuleType::kBudgetExhausted:
-        condition = status.budget.exhausted;
+        condition = status.budget.exhausted &&
+                    status.counts.total >= options_.min_period_events;
         break;
       case AlertRuleType::kNoData:
         condition = no_data;

@@ -116,6 +116,9 @@ struct AlertEvent {
 
 struct AlertEvaluatorOptions {
   int64_t resolved_retention_ms = kMillisPerDay;
+  // The low-traffic guard of budget_exhausted: the period must hold at least this many events
+  // (or slices), so that the first failure of a new SLO does not report its budget gone.
+  uint64_t min_period_events = kDefaultMinEvents;
 };
 
 class AlertEvaluator {

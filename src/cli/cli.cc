@@ -11,6 +11,7 @@
 
 #include "cli/api_client.h"
 #include "cli/commands.h"
+#include "cli/rules_command.h"
 #include "common/time.h"
 
 namespace ballast::cli {
@@ -160,6 +161,20 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   alerts_cmd->add_option("--state", alert_state, "pending, firing or resolved")
       ->check(CLI::IsMember({"pending", "firing", "resolved", "inactive"}));
 
+  RulesArgs rules_args;
+  CLI::App* rules_prometheus_cmd = AddRulesCommand(app, &rules_args);
+
+  ReplayArgs replay;
+  CLI::App* replay_cmd = app.add_subcommand(
+      "replay", "Evaluate SLOs over a recorded NDJSON event file in simulated time (offline)");
+  replay_cmd->add_option("--slos", replay.slo_paths, "OpenSLO file or directory (repeatable)")
+      ->required()
+      ->allow_extra_args(false);  // one path per --slos, so that EVENTS stays positional
+  replay_cmd->add_option("EVENTS", replay.events, "NDJSON events, or - for standard input")
+      ->required();
+  replay_cmd->add_option("--step", replay.step,
+                         "How often, in event time, alerts are evaluated (default 1m)");
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
   try {
     app.parse(reversed);
@@ -218,6 +233,8 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   if (slo_list->parsed()) return RunSloListCommand(console, global);
   if (slo_status->parsed()) return RunSloStatusCommand(console, global, slo_name, slo_variant);
   if (alerts_cmd->parsed()) return RunAlertsCommand(console, global, alert_state);
+  if (replay_cmd->parsed()) return RunReplayCommand(console, global, replay);
+  if (rules_prometheus_cmd->parsed()) return RunRulesPrometheusCommand(console, rules_args);
   *console.err << "error: no command given (see ballast --help)\n";
   return kExitUsage;
 }

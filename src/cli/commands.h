@@ -62,6 +62,14 @@ int RunSloStatusCommand(Console& console, const GlobalOptions& global, const std
                         const std::string& variant);
 int RunAlertsCommand(Console& console, const GlobalOptions& global, const std::string& state);
 
+struct ReplayArgs {
+  std::vector<std::string> slo_paths;  // --slos: files or directories
+  std::string events;                  // NDJSON file or "-"
+  std::string step = "1m";             // evaluation interval in event time
+};
+// `ballast replay --slos PATH EVENTS`: offline evaluation in simulated time.
+int RunReplayCommand(Console& console, const GlobalOptions& global, const ReplayArgs& args);
+
 // Shared by the command files. Call sends `request` and parses the JSON answer into `body`
 // (null for an empty body), or prints the error and returns the exit code. CallAllPages GETs
 // every page of a list route into one {"items": [...], "next_page_token": ""}. Print renders

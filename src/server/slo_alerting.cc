@@ -3,7 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
-#include <set>
+
+#include "slo/engine_alerts.h"
 
 namespace ballast::server {
 
@@ -80,47 +81,14 @@ void SloAlerting::Deliver(const std::vector<slo::AlertEvent>& events) {
 }
 
 void SloAlerting::Tick(EpochMillis now) {
-  auto defs = runtime_.engine().definitions();
+  std::vector<std::string> errors;
   std::vector<slo::AlertEvent> events;
-  // Statuses first (the engine's lock), then the evaluator (ours): never both at once.
-  struct Work {
-    const slo::CompiledSlo* slo;
-    std::vector<slo::ObjectiveReport> reports;
-  };
-  std::vector<Work> work;
-  for (const auto& [name, compiled] : defs->slos) {
-    auto reports = runtime_.engine().Report(name, "", now);
-    if (!reports) {
-      spdlog::warn("alerts: {}: {}", name, reports.error().message());
-      continue;
-    }
-    work.push_back({&compiled, std::move(*reports)});
+  {
+    std::lock_guard lock(mu_);
+    events = slo::EvaluateEngineAlerts(runtime_.engine(), evaluator_, now, &errors);
+    Deliver(events);
   }
-  std::lock_guard lock(mu_);
-  std::set<std::string> seen;
-  for (const Work& w : work) {
-    const std::string& name = w.slo->object.metadata.name;
-    seen.insert(name);
-    for (const slo::ObjectiveReport& r : w.reports) {
-      slo::AlertSubject subject{name, r.objective->service, r.objective->index, r.objective->name,
-                                ""};
-      auto out = evaluator_.Evaluate(subject, w.slo->rules, r.status, r.no_data, now);
-      if (!out) {
-        spdlog::warn("alerts: {}: {}", name, out.error().message());
-        continue;
-      }
-      for (auto& e : *out) events.push_back(std::move(e));
-    }
-  }
-  std::set<std::string> gone;
-  for (const slo::Alert& a : evaluator_.List()) {
-    if (!seen.contains(a.slo)) gone.insert(a.slo);
-  }
-  for (const std::string& slo : gone) {
-    for (auto& e : evaluator_.Forget(slo, now)) events.push_back(std::move(e));
-  }
-  evaluator_.Prune(now);
-  Deliver(events);
+  for (const std::string& e : errors) spdlog::warn("alerts: {}", e);
 }
 
 }  // namespace ballast::server

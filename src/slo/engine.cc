@@ -345,10 +345,11 @@ Result<int64_t> SloEngine::Restore(const std::vector<store::SloSeriesRow>& rows,
   int64_t skipped = 0;
   for (const store::SloSeriesRow& row : rows) {
     next_id_ = std::max(next_id_, row.id + 1);
-    // "<slo>/<objective>/<variant>/<hash>": SLO names and variants contain no '/'.
+    // "<slo>/<objective>/<variant>/<hash>": SLO names contain no '/'.
     const size_t a = row.series_key.find('/');
     const size_t b = a == std::string::npos ? a : row.series_key.find('/', a + 1);
-    const size_t c = b == std::string::npos ? b : row.series_key.find('/', b + 1);
+    // Variants may hold '/', the hash never does: the variant ends at the last '/'.
+    const size_t c = b == std::string::npos ? b : row.series_key.rfind('/');
     if (c == std::string::npos) {
       ++skipped;
       continue;

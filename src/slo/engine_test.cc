@@ -217,9 +217,10 @@ TEST(SloEngineTest, VariantsBeyondTheCapFoldIntoOther) {
   options.max_variants = 2;
   SloEngine engine(options);
   engine.Configure(Compile(kAvailability, kT0));
-  Ingest(engine, {Event(kT0, true, "a"), Event(kT0, true, "b"), Event(kT0, true, "c"),
-                  Event(kT0, true, "d")},
-         1);
+  Ingest(
+      engine,
+      {Event(kT0, true, "a"), Event(kT0, true, "b"), Event(kT0, true, "c"), Event(kT0, true, "d")},
+      1);
   EXPECT_EQ(engine.Variants("chat-availability"), (std::vector<std::string>{"a", "b", "other"}));
   EXPECT_EQ((*engine.Report("chat-availability", "other", kT0 + 1))[0].status.counts.total, 2u);
 }
@@ -228,7 +229,8 @@ TEST(SloEngineTest, CorruptSnapshotIsAnErrorNotACrash) {
   SeriesState s;
   EXPECT_FALSE(s.Deserialize("").ok());
   EXPECT_FALSE(s.Deserialize("BSS1").ok());
-  EXPECT_FALSE(s.Deserialize(std::string("BSS1\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 15)).ok());
+  EXPECT_FALSE(
+      s.Deserialize(std::string("BSS1\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 15)).ok());
   SeriesState good;
   ASSERT_TRUE(good.events.Add(kT0, 1, 2).ok());
   std::string bytes = good.Serialize();

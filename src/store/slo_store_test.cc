@@ -49,10 +49,10 @@ class SloStoreTest : public ::testing::Test {
     c.slo = std::move(counts);
     c.received_at = testing::kT0;
     std::promise<Result<IngestOutcome>> p;
-    EXPECT_TRUE(store_->Telemetry()
-                    .CommitIngest(std::move(c),
-                                  [&](Result<IngestOutcome> r) { p.set_value(std::move(r)); })
-                    .ok());
+    EXPECT_TRUE(
+        store_->Telemetry()
+            .CommitIngest(std::move(c), [&](Result<IngestOutcome> r) { p.set_value(std::move(r)); })
+            .ok());
     Result<IngestOutcome> r = p.get_future().get();
     EXPECT_TRUE(r) << r.error().ToString();
     return r ? *r : IngestOutcome{};
@@ -64,7 +64,8 @@ class SloStoreTest : public ::testing::Test {
 
 TEST_F(SloStoreTest, CreateUpdateDeleteWithEtagsAndHistory) {
   Open();
-  auto created = Slos().WriteObjects({Create(Obj("SLO", "a", "{1}")), Create(Obj("SLI", "b", "{2}"))});
+  auto created =
+      Slos().WriteObjects({Create(Obj("SLO", "a", "{1}")), Create(Obj("SLI", "b", "{2}"))});
   ASSERT_TRUE(created) << created.error().ToString();
   ASSERT_EQ(created->size(), 2u);
   const std::string etag = (*created)[0].etag;
@@ -85,8 +86,8 @@ TEST_F(SloStoreTest, CreateUpdateDeleteWithEtagsAndHistory) {
   EXPECT_EQ((*updated)[0].applied_at, 200);
 
   // A stale etag aborts the whole write: the second object is not created either.
-  auto stale = Slos().WriteObjects({Create(Obj("SLO", "c", "{4}")),
-                                    Update(Obj("SLO", "a", "{5}", 300), etag)});
+  auto stale = Slos().WriteObjects(
+      {Create(Obj("SLO", "c", "{4}")), Update(Obj("SLO", "a", "{5}", 300), etag)});
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code(), StatusCode::kAborted);
   EXPECT_FALSE(Slos().GetObject("SLO", "c")->has_value());
@@ -139,8 +140,9 @@ TEST_F(SloStoreTest, DeltasCommitWithIngestAndFoldIntoSnapshots) {
   IngestOutcome o2 = Ingest(second);
   EXPECT_GT(o2.slo_seq, o1.slo_seq);
 
-  ASSERT_TRUE(Slos().SaveSloSnapshot({{7, std::string("state\0bytes", 11)}}, o1.slo_seq,
-                                     std::string("{\"alerts\":[]}"))
+  ASSERT_TRUE(Slos()
+                  .SaveSloSnapshot({{7, std::string("state\0bytes", 11)}}, o1.slo_seq,
+                                   std::string("{\"alerts\":[]}"))
                   .ok());
   Open();  // survives a restart
   auto series = Slos().LoadSloSeries();

@@ -85,7 +85,8 @@ Result<std::optional<StoredObject>> ApplyWrite(Connection& db, const ObjectWrite
     }
     case ObjectWrite::Action::kUpdate: {
       if (!current || current->etag != w.expected_etag) {
-        return Status::Aborted(Describe(in) + " was changed by someone else meanwhile; apply again");
+        return Status::Aborted(Describe(in) +
+                               " was changed by someone else meanwhile; apply again");
       }
       StoredObject o = in;
       o.generation = current->generation + 1;
@@ -97,8 +98,7 @@ Result<std::optional<StoredObject>> ApplyWrite(Connection& db, const ObjectWrite
                      "etag = ?, generation = ?, applied_at = ?, applied_by = ? "
                      "WHERE kind = ? AND name = ?"));
       BALLAST_RETURN_IF_ERROR(st.BindAll(o.api_version, o.content_json, o.content_hash, o.etag,
-                                         o.generation, o.applied_at, o.applied_by, o.kind,
-                                         o.name));
+                                         o.generation, o.applied_at, o.applied_by, o.kind, o.name));
       BALLAST_RETURN_IF_ERROR(st.Run());
       BALLAST_RETURN_IF_ERROR(AppendHistory(db, o, "updated"));
       return std::optional<StoredObject>(std::move(o));
@@ -106,8 +106,8 @@ Result<std::optional<StoredObject>> ApplyWrite(Connection& db, const ObjectWrite
     case ObjectWrite::Action::kDelete: {
       if (!current) return Status::NotFound(Describe(in) + " does not exist");
       if (!w.expected_etag.empty() && current->etag != w.expected_etag) {
-        return Status::FailedPrecondition(Describe(in) + " has etag " + current->etag +
-                                          ", not " + w.expected_etag);
+        return Status::FailedPrecondition(Describe(in) + " has etag " + current->etag + ", not " +
+                                          w.expected_etag);
       }
       BALLAST_ASSIGN_OR_RETURN(Statement st,
                                db.Prepare("DELETE FROM objects WHERE kind = ? AND name = ?"));
@@ -127,9 +127,9 @@ Result<std::optional<StoredObject>> ApplyWrite(Connection& db, const ObjectWrite
 
 Result<int64_t> InsertSloCounts(Connection& db, const SloCounts& counts) {
   for (const SloSeriesRow& s : counts.new_series) {
-    BALLAST_ASSIGN_OR_RETURN(
-        Statement st, db.Prepare("INSERT OR IGNORE INTO slo_series (id, series_key, slo, "
-                                 "created_at) VALUES (?, ?, ?, ?)"));
+    BALLAST_ASSIGN_OR_RETURN(Statement st,
+                             db.Prepare("INSERT OR IGNORE INTO slo_series (id, series_key, slo, "
+                                        "created_at) VALUES (?, ?, ?, ?)"));
     BALLAST_RETURN_IF_ERROR(st.BindAll(s.id, s.series_key, s.slo, s.created_at));
     BALLAST_RETURN_IF_ERROR(st.Run());
   }
@@ -153,8 +153,8 @@ Result<std::vector<StoredObject>> SqliteSloStore::ListObjects(std::string_view k
   BALLAST_ASSIGN_OR_RETURN(ReaderPool::Lease db, readers_.Acquire());
   static const std::string all =
       std::string("SELECT ") + kObjectColumns + " FROM objects ORDER BY kind, name";
-  static const std::string one = std::string("SELECT ") + kObjectColumns +
-                                 " FROM objects WHERE kind = ? ORDER BY name";
+  static const std::string one =
+      std::string("SELECT ") + kObjectColumns + " FROM objects WHERE kind = ? ORDER BY name";
   BALLAST_ASSIGN_OR_RETURN(Statement st, db->Prepare(kind.empty() ? all : one));
   if (!kind.empty()) BALLAST_RETURN_IF_ERROR(st.BindAll(kind));
   std::vector<StoredObject> out;
@@ -217,17 +217,17 @@ Result<std::vector<SloSeriesRow>> SqliteSloStore::LoadSloSeries() {
   while (true) {
     BALLAST_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    out.push_back({st.ColumnInt(0), st.ColumnText(1), st.ColumnText(2), st.ColumnInt(3),
-                   st.ColumnBlob(4)});
+    out.push_back(
+        {st.ColumnInt(0), st.ColumnText(1), st.ColumnText(2), st.ColumnInt(3), st.ColumnBlob(4)});
   }
   return out;
 }
 
 Result<std::vector<SloDeltaRow>> SqliteSloStore::LoadSloDeltas() {
   BALLAST_ASSIGN_OR_RETURN(ReaderPool::Lease db, readers_.Acquire());
-  BALLAST_ASSIGN_OR_RETURN(
-      Statement st, db->Prepare("SELECT seq, series_id, minute, good, total, sketch "
-                                "FROM slo_deltas ORDER BY seq"));
+  BALLAST_ASSIGN_OR_RETURN(Statement st,
+                           db->Prepare("SELECT seq, series_id, minute, good, total, sketch "
+                                       "FROM slo_deltas ORDER BY seq"));
   std::vector<SloDeltaRow> out;
   while (true) {
     BALLAST_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -281,10 +281,8 @@ Result<std::optional<std::string>> SqliteSloStore::LoadSloState() {
 Status SqliteSloStore::DeleteSloSeries(std::string_view slo) {
   std::string name(slo);
   return writer_.SubmitAndWait([name](Connection& db) -> Status {
-    BALLAST_ASSIGN_OR_RETURN(
-        Statement d,
-        db.Prepare("DELETE FROM slo_deltas WHERE series_id IN "
-                   "(SELECT id FROM slo_series WHERE slo = ?)"));
+    BALLAST_ASSIGN_OR_RETURN(Statement d, db.Prepare("DELETE FROM slo_deltas WHERE series_id IN "
+                                                     "(SELECT id FROM slo_series WHERE slo = ?)"));
     BALLAST_RETURN_IF_ERROR(d.BindAll(name));
     BALLAST_RETURN_IF_ERROR(d.Run());
     BALLAST_ASSIGN_OR_RETURN(Statement s, db.Prepare("DELETE FROM slo_series WHERE slo = ?"));

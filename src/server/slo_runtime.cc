@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "notify/alert.h"
 #include "slo/loader.h"
 #include "slo/object_json.h"
 #include "slo/validator.h"
@@ -217,8 +218,21 @@ tl::expected<ApplyOutcome, ApplyError> SloRuntime::Apply(const std::string& body
   auto next = std::make_shared<const slo::Catalog>(std::move(merged));
   // Refuses what the engine cannot evaluate (another data source type, ...), before storing.
   std::map<std::string, EpochMillis, std::less<>> no_times;
-  if (auto defs = slo::CompileDefinitions(*next, no_times); !defs) {
-    return tl::unexpected(ApplyError{defs.error(), loaded.diagnostics});
+  auto defs = slo::CompileDefinitions(*next, no_times);
+  if (!defs) return tl::unexpected(ApplyError{defs.error(), loaded.diagnostics});
+  // Notification targets must be URLs ballast can deliver to (http or https).
+  for (const auto& [name, compiled] : (*defs)->slos) {
+    for (const slo::AlertRule& rule : compiled.rules) {
+      for (const slo::NotificationTarget& t : rule.targets) {
+        if (auto target = notify::MakeTarget(t.name, t.url, t.annotations); !target) {
+          return tl::unexpected(ApplyError{
+              Status::InvalidArgument("AlertNotificationTarget " + t.name + ": " +
+                                          target.error().message(),
+                                      "spec.target"),
+              loaded.diagnostics});
+        }
+      }
+    }
   }
   if (dry_run || writes.empty()) return outcome;
 

@@ -154,6 +154,27 @@ TEST(SloApplyTest, BadDefinitionsAreRefusedWholeWithFieldAndPosition) {
       << refused.dump();
   EXPECT_FALSE(refused["error"]["field"].get<std::string>().empty()) << refused.dump();
 
+  // A notification target ballast cannot deliver to.
+  std::string ftp = std::string(kAvailability) +
+                    "  alertPolicies:\n"
+                    "    - kind: AlertPolicy\n"
+                    "      metadata: {name: p}\n"
+                    "      spec:\n"
+                    "        conditions:\n"
+                    "          - kind: AlertCondition\n"
+                    "            metadata: {name: c}\n"
+                    "            spec:\n"
+                    "              severity: page\n"
+                    "              condition: {kind: burnrate, op: gt, threshold: 10, "
+                    "lookbackWindow: 1h}\n"
+                    "        notificationTargets:\n"
+                    "          - kind: AlertNotificationTarget\n"
+                    "            metadata: {name: t}\n"
+                    "            spec: {target: \"ftp://example.com/x\"}\n";
+  json bad_target = Post(s, "/v1/apply", ftp, 400);
+  EXPECT_EQ(bad_target["error"]["field"], "spec.target") << bad_target.dump();
+  EXPECT_TRUE(Get(s, "/v1/objects")["items"].empty());
+
   Post(s, "/v1/apply", "{not yaml: [", 400);
   Post(s, "/v1/apply", "", 400);
 }

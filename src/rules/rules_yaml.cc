@@ -13,17 +13,38 @@ namespace {
 struct Node {
   enum Type { kScalar, kMap, kSeq } type = kScalar;
   std::string scalar;
-  std::vector<std::pair<std::string, Node>> map;
+  // A map as parallel key and value lists: std::pair<std::string, Node> would need Node
+  // complete inside its own definition (clang with libstdc++ refuses it).
+  std::vector<std::string> keys;
+  std::vector<Node> map;
   std::vector<Node> seq;
 
-  static Node Str(std::string s) { return Node{kScalar, std::move(s), {}, {}}; }
-  static Node Map() { return Node{kMap, {}, {}, {}}; }
-  static Node Seq() { return Node{kSeq, {}, {}, {}}; }
-  Node& Add(std::string key, Node value) {
-    map.emplace_back(std::move(key), std::move(value));
-    return map.back().second;
-  }
+  static Node Str(std::string s);
+  static Node Map();
+  static Node Seq();
+  Node& Add(std::string key, Node value);
 };
+
+Node Node::Str(std::string s) {
+  Node n;
+  n.scalar = std::move(s);
+  return n;
+}
+Node Node::Map() {
+  Node n;
+  n.type = kMap;
+  return n;
+}
+Node Node::Seq() {
+  Node n;
+  n.type = kSeq;
+  return n;
+}
+Node& Node::Add(std::string key, Node value) {
+  keys.push_back(std::move(key));
+  map.push_back(std::move(value));
+  return map.back();
+}
 
 Node LabelsNode(const Labels& labels) {
   Node n = Node::Map();
@@ -175,7 +196,9 @@ void EmitValue(std::string& out, const Node& v, int indent) {
 void EmitMap(std::string& out, const Node& n, int indent, bool first_inline) {
   const std::string pad(static_cast<size_t>(indent), ' ');
   bool first = true;
-  for (const auto& [key, value] : n.map) {
+  for (size_t i = 0; i < n.map.size(); ++i) {
+    const std::string& key = n.keys[i];
+    const Node& value = n.map[i];
     if (!(first && first_inline)) out += pad;
     first = false;
     out += PlainSafe(key) ? key : "'" + key + "'";

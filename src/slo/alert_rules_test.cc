@@ -12,39 +12,12 @@
 namespace ballast::slo {
 namespace {
 
-constexpr int64_t kMin = kMillisPerMinute;
-constexpr int64_t kHour = kMillisPerHour;
-constexpr int64_t kDay = kMillisPerDay;
-constexpr EpochMillis kT0 = 1'795'000'000'000 / kDay * kDay;
-
-// A valid SLO (99.9 % over 30 days) without alert policies; tests append policies.
-constexpr const char* kSlo = R"(apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: chat-availability
-spec:
-  service: chat-api
-  indicator:
-    metadata:
-      name: ok
-    spec:
-      ratioMetric:
-        good:
-          metricSource:
-            type: ballast
-            spec:
-              where: outcome = 'ok'
-        total:
-          metricSource:
-            type: ballast
-  timeWindow:
-    - duration: 30d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - displayName: Requests succeed
-      target: 0.999
-)";
+using testing::kAvailabilitySlo;
+using testing::kDay;
+using testing::kHour;
+using testing::kMin;
+using testing::kT0;
+constexpr const char* kSlo = kAvailabilitySlo;
 
 LoadResult Load(const std::string& text) {
   LoadResult r = LoadText(text, "test.yaml");
@@ -126,7 +99,7 @@ TEST(AlertRules, ExamplePoliciesByReference) {
   EXPECT_EQ(fast.period, "28d");
   ASSERT_EQ(fast.targets.size(), 2u);
   EXPECT_EQ(fast.targets[0].name, "oncall-webhook");
-  EXPECT_EQ(fast.targets[0].url, "https://alertmanager.example.com/api/v2/alerts");
+  EXPECT_EQ(fast.targets[0].url, "https://alert-receiver.example.com/hooks/ballast");
   EXPECT_EQ(fast.targets[1].name, "assistant-slack");
   EXPECT_EQ(fast.targets[1].annotations.at("ballast.dev/format"), "slack");
   EXPECT_EQ(fast.annotations.at("policy_description"),

@@ -12,43 +12,18 @@
 #include "common/sha256.h"
 #include "common/time.h"
 #include "slo/loader.h"
+#include "slo/test_support.h"
 
 namespace ballast::slo {
 namespace {
 
 constexpr int64_t kSec = 1000;
-constexpr int64_t kMin = kMillisPerMinute;
-constexpr int64_t kHour = kMillisPerHour;
-constexpr int64_t kDay = kMillisPerDay;
-constexpr EpochMillis kT0 = 1'795'000'000'000 / kDay * kDay;
-
-constexpr const char* kSlo = R"(apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: chat-availability
-spec:
-  service: chat-api
-  indicator:
-    metadata:
-      name: ok
-    spec:
-      ratioMetric:
-        good:
-          metricSource:
-            type: ballast
-            spec:
-              where: outcome = 'ok'
-        total:
-          metricSource:
-            type: ballast
-  timeWindow:
-    - duration: 30d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - displayName: Requests succeed
-      target: 0.999
-)";
+using testing::kAvailabilitySlo;
+using testing::kDay;
+using testing::kHour;
+using testing::kMin;
+using testing::kT0;
+constexpr const char* kSlo = kAvailabilitySlo;
 
 std::vector<AlertRule> RulesOf(const std::string& text) {
   LoadResult r = LoadText(text, "test.yaml");

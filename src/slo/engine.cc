@@ -126,20 +126,28 @@ SloBatch::SloBatch(SloEngine& engine) : engine_(engine), defs_(engine.definition
   last_slot_.assign(defs_->objectives.size(), kNone);
 }
 
+const std::vector<size_t>* SloBatch::ObjectivesOf(std::string_view service) {
+  if (defs_->by_service.empty()) return nullptr;
+  if (last_objectives_ != nullptr && service == last_service_) return last_objectives_;
+  auto it = defs_->by_service.find(service);
+  if (it == defs_->by_service.end()) return nullptr;
+  last_service_.assign(service);
+  last_objectives_ = &it->second;
+  return last_objectives_;
+}
+
 void SloBatch::OnRequest(int64_t, const telemetry::RequestEvent& e) {
-  if (defs_->by_service.empty()) return;
-  auto it = defs_->by_service.find(std::string(e.service));
-  if (it == defs_->by_service.end()) return;
+  const std::vector<size_t>* objectives = ObjectivesOf(e.service);
+  if (objectives == nullptr) return;
   telemetry::RequestEventRecord record(e);
-  ClassifyRecord(it->second, record, EventKind::kRequests, e.variant, e.time);
+  ClassifyRecord(*objectives, record, EventKind::kRequests, e.variant, e.time);
 }
 
 void SloBatch::OnEvaluation(int64_t, const telemetry::EvaluationEvent& e) {
-  if (defs_->by_service.empty()) return;
-  auto it = defs_->by_service.find(std::string(e.service));
-  if (it == defs_->by_service.end()) return;
+  const std::vector<size_t>* objectives = ObjectivesOf(e.service);
+  if (objectives == nullptr) return;
   telemetry::EvaluationEventRecord record(e);
-  ClassifyRecord(it->second, record, EventKind::kEvaluations, e.variant, e.time);
+  ClassifyRecord(*objectives, record, EventKind::kEvaluations, e.variant, e.time);
 }
 
 void SloBatch::ClassifyRecord(const std::vector<size_t>& objectives, const expr::Record& record,

@@ -53,9 +53,9 @@
 namespace ballast::slo {
 
 struct EngineOptions {
-  SeriesOptions series;                 // Occurrences event series and every slice series
-  int max_variants = 16;                // per objective; more fold into "other"
-  int64_t slice_grace_ms = 60'000;      // a slice closes this long after its end
+  SeriesOptions series;             // Occurrences event series and every slice series
+  int max_variants = 16;            // per objective; more fold into "other"
+  int64_t slice_grace_ms = 60'000;  // a slice closes this long after its end
   uint64_t min_events = kDefaultMinEvents;
 };
 
@@ -79,12 +79,19 @@ struct CompiledSlo {
   std::vector<AlertRule> rules;    // AlertRulesFor: burn-rate rules first (alert_rules.h)
 };
 
+// Heterogeneous lookup: an event's service (a string_view into the request body) finds its
+// objectives without building a std::string.
+struct ServiceNameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Everything applied, compiled; immutable once built.
 struct Definitions {
   std::vector<CompiledObjective> objectives;
   std::map<std::string, CompiledSlo, std::less<>> slos;
   // service -> indices into objectives
-  std::unordered_map<std::string, std::vector<size_t>> by_service;
+  std::unordered_map<std::string, std::vector<size_t>, ServiceNameHash, std::equal_to<>> by_service;
 };
 
 // Compiles every SLO of `catalog` (apply_times: SLO name -> applied_at). Errors name the SLO and
@@ -100,9 +107,9 @@ struct SeriesState {
   size_t objective = 0;  // index into the current Definitions::objectives
   std::string variant;   // "" = all variants
   EpochMillis created_at = 0;
-  SloSeries events;                // counted events (good/total) per minute
-  std::optional<SloSeries> slices;  // timeslice methods: closed slices
-  EpochMillis next_slice = 0;      // start of the first slice not yet closed
+  SloSeries events;                                     // counted events (good/total) per minute
+  std::optional<SloSeries> slices;                      // timeslice methods: closed slices
+  EpochMillis next_slice = 0;                           // start of the first slice not yet closed
   std::map<EpochMillis, telemetry::DDSketch> sketches;  // aggregate: open slices, per minute
   bool persisted = false;
   bool dirty = false;
@@ -149,11 +156,15 @@ class SloBatch final : public telemetry::EventVisitor {
              std::optional<double> sample);
   void ClassifyRecord(const std::vector<size_t>& objectives, const expr::Record& record,
                       EventKind kind, std::string_view variant, EpochMillis time);
+  // The objectives of `service` (nullptr when none); caches the last service seen.
+  const std::vector<size_t>* ObjectivesOf(std::string_view service);
 
   SloEngine& engine_;
   std::shared_ptr<const Definitions> defs_;
   std::vector<Slot> slots_;
   std::vector<size_t> last_slot_;  // per objective: the slot used last (cache), or npos
+  std::string last_service_;
+  const std::vector<size_t>* last_objectives_ = nullptr;
   int64_t classified_ = 0;
 };
 
@@ -226,11 +237,11 @@ class SloEngine {
   std::shared_ptr<const Definitions> defs_;  // guarded by defs_mu_
 
   mutable std::mutex mu_;
-  std::shared_ptr<const Definitions> series_defs_;                   // guarded by mu_
+  std::shared_ptr<const Definitions> series_defs_;                        // guarded by mu_
   std::unordered_map<std::string, std::unique_ptr<SeriesState>> by_key_;  // guarded by mu_
-  std::unordered_map<int64_t, SeriesState*> by_id_;                  // guarded by mu_
-  int64_t next_id_ = 1;                                              // guarded by mu_
-  int64_t applied_seq_ = 0;                                          // guarded by mu_
+  std::unordered_map<int64_t, SeriesState*> by_id_;                       // guarded by mu_
+  int64_t next_id_ = 1;                                                   // guarded by mu_
+  int64_t applied_seq_ = 0;                                               // guarded by mu_
 };
 
 // "<slo>/<objective>/<variant or *>/<hash>".

@@ -171,3 +171,43 @@ TEST(AuthModeTest, LoopbackDefaultsToAuthOff) {
 
 }  // namespace
 }  // namespace ballast::testing
+
+namespace ballast::testing {
+namespace {
+
+TEST_F(AuthTest, DefinitionRoutesNeedAnOperatorAndRecordWhoApplied) {
+  std::string viewer = CreateToken(*server_, admin_, "viewer");
+  std::string ingest = CreateToken(*server_, admin_, "ingest");
+  std::string op = CreateToken(*server_, admin_, "operator");
+  const std::string slo =
+      "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: s}\nspec:\n  service: chat\n"
+      "  indicator:\n    metadata: {name: ok}\n    spec:\n      ratioMetric:\n"
+      "        good: {metricSource: {type: ballast, spec: {where: \"outcome = 'ok'\"}}}\n"
+      "        total: {metricSource: {type: ballast, spec: {}}}\n"
+      "  timeWindow: [{duration: 30d, isRolling: true}]\n  budgetingMethod: Occurrences\n"
+      "  objectives: [{target: 0.99}]\n";
+  auto cli = server_->Client();
+  for (const std::string& token : {viewer, ingest}) {
+    auto res = cli->Post("/v1/apply", Bearer(token), slo, "application/yaml");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 403) << res->body;
+  }
+  auto applied = cli->Post("/v1/apply", Bearer(op), slo, "application/yaml");
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->status, 200) << applied->body;
+  auto got = cli->Get("/v1/objects/SLO/s", Bearer(viewer));
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->status, 200);
+  EXPECT_EQ(json::parse(got->body)["applied_by"].get<std::string>().rfind("token:tok_", 0), 0u)
+      << got->body;
+  auto status = cli->Get("/v1/slos/s/status", Bearer(ingest));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 403);
+  auto del = cli->Delete("/v1/objects/SLO/s", Bearer(viewer));
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 403);
+  EXPECT_EQ(cli->Get("/v1/alerts", Bearer(viewer))->status, 200);
+}
+
+}  // namespace
+}  // namespace ballast::testing

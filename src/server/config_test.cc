@@ -76,7 +76,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"listen: nowhere\n", "listen", "HOST:PORT"},
         BadCase{"log:\n  level: loud\n", "log.level", "not one of"},
         BadCase{"limits:\n  max_body_bytes: 1MiB\n  max_decompressed_bytes: 4KiB\n",
-                "limits.max_decompressed_bytes", "at least"}));
+                "limits.max_decompressed_bytes", "at least"},
+        BadCase{"slo:\n  evaluation_interval: 10ms\n", "slo.evaluation_interval", "between"},
+        BadCase{"slo:\n  max_variants: 0\n", "slo.max_variants", "between"},
+        BadCase{"slo:\n  tick: 1s\n", "slo.tick", "unknown"},
+        BadCase{"notifications:\n  max_attempts: 0\n", "notifications.max_attempts", "between"},
+        BadCase{"notifications:\n  initial_backoff: 10s\n  max_backoff: 1s\n",
+                "notifications.max_backoff", "at least"}));
+
+TEST(ServerConfigTest, SloAndNotificationSettings) {
+  auto c = ParseServerConfig(
+      "slo:\n  evaluation_interval: 5s\n  snapshot_interval: 2m\n  min_events: 20\n"
+      "notifications:\n  max_attempts: 3\n  initial_backoff: 500ms\n  max_backoff: 30s\n"
+      "  external_url: https://ballast.example.com\n",
+      "x.yaml");
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->slo.evaluation_interval_ms, 5'000);
+  EXPECT_EQ(c->slo.snapshot_interval_ms, 120'000);
+  EXPECT_EQ(c->slo.min_events, 20);
+  EXPECT_EQ(c->notifications.max_attempts, 3);
+  EXPECT_EQ(c->notifications.initial_backoff_ms, 500);
+  EXPECT_EQ(c->notifications.max_backoff_ms, 30'000);
+  EXPECT_EQ(c->notifications.external_url, "https://ballast.example.com");
+}
 
 TEST(ServerConfigTest, MalformedYamlNamesLine) {
   auto c = ParseServerConfig("limits:\n  a: [1, 2\n", "bad.yaml");

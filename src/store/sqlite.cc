@@ -26,10 +26,13 @@ Status SqliteStatus(int rc, std::string_view what, std::string_view message) {
 // ---- Statement ----
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
+  if (stmt_ == nullptr) return;
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+    return;
   }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
 }
 
 Status Statement::Check(int rc, std::string_view what) const {
@@ -149,11 +152,12 @@ void Connection::Close() {
 Result<Statement> Connection::Prepare(std::string_view sql) {
   if (db_ == nullptr) return Status::FailedPrecondition("database connection is closed");
   auto it = statements_.find(sql);
-  if (it != statements_.end()) return Statement(it->second);
+  if (it != statements_.end()) return Statement(it->second, false);
+  const bool cache = statements_.size() < kMaxCachedStatements;
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                              SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+                              cache ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, &tail);
   if (rc != SQLITE_OK) return LastError("preparing \"" + std::string(sql) + "\"");
   if (stmt == nullptr) return Status::Internal("preparing empty SQL");
   if (tail != nullptr &&
@@ -162,8 +166,9 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
     return Status::Internal("Prepare() takes one statement; got more: \"" + std::string(sql) +
                             "\"");
   }
+  if (!cache) return Statement(stmt, true);
   statements_.emplace(std::string(sql), stmt);
-  return Statement(stmt);
+  return Statement(stmt, false);
 }
 
 Status Connection::Exec(const char* sql) {

@@ -38,7 +38,9 @@ struct Blob {
 
 class Statement {
  public:
-  Statement(Statement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement(Statement&& other) noexcept : stmt_(other.stmt_), owned_(other.owned_) {
+    other.stmt_ = nullptr;
+  }
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
   ~Statement();
@@ -80,10 +82,11 @@ class Statement {
 
  private:
   friend class Connection;
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Statement(sqlite3_stmt* stmt, bool owned) : stmt_(stmt), owned_(owned) {}
   Status Check(int rc, std::string_view what) const;
 
-  sqlite3_stmt* stmt_;  // owned by the Connection's cache
+  sqlite3_stmt* stmt_;  // owned by the Connection's cache, unless owned_
+  bool owned_ = false;  // finalized by this Statement (the cache was full)
 };
 
 struct ConnectionOptions {
@@ -106,8 +109,12 @@ class Connection {
   ~Connection();
 
   // A handle to the cached statement for `sql` (prepared on first use). `sql` must hold exactly
-  // one statement and no values spliced in.
+  // one statement and no values spliced in. The cache keeps at most kMaxCachedStatements texts:
+  // past that (search queries whose text varies with the user's filter) the statement is
+  // prepared for this use only and finalized with the handle.
+  static constexpr size_t kMaxCachedStatements = 256;
   Result<Statement> Prepare(std::string_view sql);
+  size_t CachedStatementCount() const { return statements_.size(); }
   // Runs a script of constant SQL (migrations, PRAGMA, BEGIN/COMMIT). Never use with values.
   Status Exec(const char* sql);
 

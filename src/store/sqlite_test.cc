@@ -137,3 +137,34 @@ TEST(SqliteOpenTest, MissingFileWithoutCreateIsAnError) {
 
 }  // namespace
 }  // namespace ballast::store
+
+namespace ballast::store {
+namespace {
+
+TEST(SqliteCacheTest, DistinctQueryTextsDoNotGrowTheCacheWithoutBound) {
+  auto db = Connection::Open(":memory:", {});
+  ASSERT_TRUE(db) << db.error().ToString();
+  for (int i = 0; i < 400; ++i) {
+    // Search queries vary with the user's filter: each text is new.
+    auto st = db->Prepare("SELECT ? + " + std::to_string(i));
+    ASSERT_TRUE(st) << st.error().ToString();
+    ASSERT_TRUE(st->BindAll(int64_t{1}).ok());
+    auto row = st->Step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(st->ColumnInt(0), 1 + i);
+  }
+  EXPECT_EQ(db->CachedStatementCount(), Connection::kMaxCachedStatements);
+  // A cached text is still served from the cache; an uncached one works again and again.
+  for (int round = 0; round < 2; ++round) {
+    for (int i : {0, 399}) {
+      auto st = db->Prepare("SELECT ? + " + std::to_string(i));
+      ASSERT_TRUE(st);
+      ASSERT_TRUE(st->BindAll(int64_t{2}).ok());
+      ASSERT_TRUE(*st->Step());
+      EXPECT_EQ(st->ColumnInt(0), 2 + i);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ballast::store

@@ -112,6 +112,104 @@ CREATE TABLE slo_state (
   value  BLOB NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {4, "model registry: models, versions, tags, aliases with history, lineage inputs",
+     R"sql(
+-- A deleted model keeps its row (deleted_at) and frees its name for a new model (new id).
+CREATE TABLE registered_models (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL,
+  description   TEXT NOT NULL,
+  owner         TEXT NOT NULL,
+  provider      TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  generation    INTEGER NOT NULL,  -- +1 per update; the etag derives from (id, generation)
+  -- highest version number ever assigned; never decreases, so numbers are never reused
+  last_version  INTEGER NOT NULL DEFAULT 0,
+  deleted_at    INTEGER
+);
+CREATE UNIQUE INDEX registered_models_live_name ON registered_models (name)
+  WHERE deleted_at IS NULL;
+
+CREATE TABLE model_tags (
+  model_id  INTEGER NOT NULL REFERENCES registered_models (id),
+  key       TEXT NOT NULL,
+  value     TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+) WITHOUT ROWID;
+CREATE INDEX model_tags_by_key ON model_tags (key, value);
+
+CREATE TABLE model_protected_aliases (
+  model_id  INTEGER NOT NULL REFERENCES registered_models (id),
+  alias     TEXT NOT NULL,
+  PRIMARY KEY (model_id, alias)
+) WITHOUT ROWID;
+
+CREATE TABLE model_versions (
+  id             INTEGER PRIMARY KEY,
+  model_id       INTEGER NOT NULL REFERENCES registered_models (id),
+  version        INTEGER NOT NULL,
+  source         TEXT NOT NULL,
+  run_id         TEXT,
+  status         TEXT NOT NULL CHECK (status IN
+                   ('PENDING_REGISTRATION', 'READY', 'FAILED_REGISTRATION')),
+  stage          TEXT NOT NULL CHECK (stage IN ('None', 'Staging', 'Production', 'Archived')),
+  description    TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  created_by     TEXT NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  generation     INTEGER NOT NULL,  -- as registered_models.generation
+  lifecycle      TEXT NOT NULL CHECK (lifecycle IN ('active', 'legacy', 'deprecated', 'retired')),
+  deprecated_at  INTEGER,
+  retires_at     INTEGER,
+  replacement    TEXT NOT NULL,
+  base_model     TEXT NOT NULL,
+  code_commit    TEXT NOT NULL,
+  hyperparameters_json  TEXT NOT NULL,
+  deleted_at     INTEGER,
+  UNIQUE (model_id, version)
+);
+CREATE INDEX model_versions_by_retires_at ON model_versions (retires_at)
+  WHERE retires_at IS NOT NULL AND deleted_at IS NULL;
+
+CREATE TABLE model_version_tags (
+  version_id  INTEGER NOT NULL REFERENCES model_versions (id),
+  key         TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  PRIMARY KEY (version_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE model_version_datasets (
+  version_id  INTEGER NOT NULL REFERENCES model_versions (id),
+  position    INTEGER NOT NULL,
+  ref         TEXT NOT NULL,
+  PRIMARY KEY (version_id, position)
+) WITHOUT ROWID;
+CREATE INDEX model_version_datasets_by_ref ON model_version_datasets (ref);
+
+-- Current alias targets; resolving name@alias is one lookup on the primary key.
+CREATE TABLE model_aliases (
+  model_id  INTEGER NOT NULL REFERENCES registered_models (id),
+  alias     TEXT NOT NULL,
+  version   INTEGER NOT NULL,
+  PRIMARY KEY (model_id, alias)
+) WITHOUT ROWID;
+CREATE INDEX model_aliases_by_version ON model_aliases (model_id, version);
+
+-- Append-only audit of alias moves; NULL from/to = created/removed.
+CREATE TABLE model_alias_history (
+  id            INTEGER PRIMARY KEY,
+  model_id      INTEGER NOT NULL REFERENCES registered_models (id),
+  alias         TEXT NOT NULL,
+  from_version  INTEGER,
+  to_version    INTEGER,
+  at            INTEGER NOT NULL,
+  by            TEXT NOT NULL,
+  reason        TEXT NOT NULL
+);
+CREATE INDEX model_alias_history_by_alias ON model_alias_history (model_id, alias, id);
+)sql"},
 };
 
 Status EnsureMigrationsTable(Connection& db) {

@@ -9,6 +9,7 @@
 #include "store/migrations.h"
 #include "store/reader_pool.h"
 #include "store/sqlite.h"
+#include "store/sqlite_registry_store.h"
 #include "store/sqlite_slo_store.h"
 #include "store/sqlite_telemetry_store.h"
 #include "store/sqlite_token_store.h"
@@ -27,6 +28,7 @@ class SqliteStore final : public Store {
         telemetry_(writer_, *readers_, *options.clock, tuning.rollup_cache_rows),
         tokens_(writer_, *readers_),
         slos_(writer_, *readers_),
+        registry_(writer_, *readers_),
         schema_version_(schema_version) {
     writer_.AddParticipant(&telemetry_);
     writer_.Start();
@@ -36,6 +38,7 @@ class SqliteStore final : public Store {
   TelemetryStore& Telemetry() override { return telemetry_; }
   TokenStore& Tokens() override { return tokens_; }
   SloStore& Slos() override { return slos_; }
+  RegistryStore& Registry() override { return registry_; }
   Status Ready() override {
     std::lock_guard lock(mu_);
     if (closed_) return Status::Unavailable("the store is closed");
@@ -60,6 +63,7 @@ class SqliteStore final : public Store {
   SqliteTelemetryStore telemetry_;
   SqliteTokenStore tokens_;
   SqliteSloStore slos_;
+  SqliteRegistryStore registry_;
   const int schema_version_;
   std::mutex mu_;
   bool closed_ = false;  // guarded by mu_

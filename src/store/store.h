@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "store/registry_store.h"
 #include "store/slo_store.h"
 #include "store/telemetry_store.h"
 #include "store/token_store.h"
@@ -52,6 +53,7 @@ class Store {
   virtual TelemetryStore& Telemetry() = 0;
   virtual TokenStore& Tokens() = 0;
   virtual SloStore& Slos() = 0;
+  virtual RegistryStore& Registry() = 0;
   // OK once the store is open and every migration is applied.
   virtual Status Ready() = 0;
   // Writes queued and not yet committed.

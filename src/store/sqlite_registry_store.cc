@@ -1,0 +1,1156 @@
+#include "store/sqlite_registry_store.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <utility>
+
+#include "common/sha256.h"
+#include "store/expr_sql.h"
+
+namespace ballast::store {
+
+// ---- names and validation (registry_store.h) ----
+
+namespace {
+constexpr std::array<std::string_view, 3> kStatusNames = {"PENDING_REGISTRATION", "READY",
+                                                          "FAILED_REGISTRATION"};
+constexpr std::array<std::string_view, 4> kStageNames = {"None", "Staging", "Production",
+                                                         "Archived"};
+constexpr std::array<std::string_view, 4> kLifecycleNames = {"active", "legacy", "deprecated",
+                                                             "retired"};
+constexpr size_t kMaxAliasLength = 128;
+}  // namespace
+
+std::string_view VersionStatusName(VersionStatus s) { return kStatusNames[static_cast<int>(s)]; }
+std::string_view StageName(Stage s) { return kStageNames[static_cast<int>(s)]; }
+std::string_view LifecycleName(Lifecycle l) { return kLifecycleNames[static_cast<int>(l)]; }
+
+std::optional<VersionStatus> ParseVersionStatus(std::string_view s) {
+  for (size_t i = 0; i < kStatusNames.size(); ++i) {
+    if (kStatusNames[i] == s) return static_cast<VersionStatus>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<Stage> ParseStage(std::string_view s) {
+  for (size_t i = 0; i < kStageNames.size(); ++i) {
+    std::string_view n = kStageNames[i];
+    if (n.size() == s.size() && std::equal(n.begin(), n.end(), s.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return static_cast<Stage>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Lifecycle> ParseLifecycle(std::string_view s) {
+  for (size_t i = 0; i < kLifecycleNames.size(); ++i) {
+    if (kLifecycleNames[i] == s) return static_cast<Lifecycle>(i);
+  }
+  return std::nullopt;
+}
+
+Status ValidateAliasName(std::string_view alias) {
+  if (alias.empty()) return Status::InvalidArgument("alias is empty", "alias");
+  if (alias.size() > kMaxAliasLength) {
+    return Status::InvalidArgument("alias is longer than 128 characters", "alias");
+  }
+  bool all_digits = true;
+  for (size_t i = 0; i < alias.size(); ++i) {
+    char c = alias[i];
+    bool digit = c >= '0' && c <= '9';
+    all_digits &= digit;
+    if (!(digit || (c >= 'a' && c <= 'z') || c == '_' || c == '-' || c == '.')) {
+      return Status::InvalidArgument("alias '" + std::string(alias) + "' has character '" +
+                                         std::string(1, c) + "' at position " + std::to_string(i) +
+                                         "; allowed are a-z, 0-9, '_', '-' and '.'",
+                                     "alias");
+    }
+  }
+  if (all_digits) {
+    return Status::InvalidArgument(
+        "alias '" + std::string(alias) + "' is all digits, which would read as a version number",
+        "alias");
+  }
+  if (alias == "latest") {
+    return Status::InvalidArgument("alias 'latest' is reserved for the highest live version",
+                                   "alias");
+  }
+  return Status::Ok();
+}
+
+Status ValidateModelName(std::string_view name) {
+  if (name.empty()) return Status::InvalidArgument("model name is empty", "name");
+  if (name.size() > 256) {
+    return Status::InvalidArgument("model name is longer than 256 characters", "name");
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c == '@' || c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument(
+          "model name has a forbidden character ('@' or a control "
+          "character) at position " +
+              std::to_string(i),
+          "name");
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// ---- input checks ----
+
+Status CheckLength(std::string_view field, std::string_view value, size_t min, size_t max) {
+  if (value.size() < min)
+    return Status::InvalidArgument(std::string(field) + " is empty", std::string(field));
+  if (value.size() > max) {
+    return Status::InvalidArgument(
+        std::string(field) + " is longer than " + std::to_string(max) + " characters",
+        std::string(field));
+  }
+  return Status::Ok();
+}
+
+// MLflow's limits: keys up to 250 characters, values up to 5000.
+Status CheckTag(std::string_view key, std::string_view value) {
+  BALLAST_RETURN_IF_ERROR(CheckLength("tags.key", key, 1, 250));
+  return CheckLength("tags." + std::string(key), value, 0, 5000);
+}
+
+Status CheckModelFields(const RegisteredModel& m) {
+  BALLAST_RETURN_IF_ERROR(CheckLength("description", m.description, 0, 65536));
+  BALLAST_RETURN_IF_ERROR(CheckLength("owner", m.owner, 0, 256));
+  BALLAST_RETURN_IF_ERROR(CheckLength("provider", m.provider, 0, 256));
+  for (const auto& [k, v] : m.tags) BALLAST_RETURN_IF_ERROR(CheckTag(k, v));
+  for (const std::string& a : m.protected_aliases) {
+    Status st = ValidateAliasName(a);
+    if (!st.ok()) return Status::InvalidArgument(st.message(), "protected_aliases");
+  }
+  return Status::Ok();
+}
+
+Status CheckVersionFields(const ModelVersion& v) {
+  BALLAST_RETURN_IF_ERROR(CheckLength("description", v.description, 0, 65536));
+  if (v.run_id) BALLAST_RETURN_IF_ERROR(CheckLength("run_id", *v.run_id, 0, 256));
+  BALLAST_RETURN_IF_ERROR(CheckLength("replacement", v.replacement, 0, 512));
+  for (const auto& [k, val] : v.tags) BALLAST_RETURN_IF_ERROR(CheckTag(k, val));
+  if (v.deprecated_at && v.retires_at && *v.retires_at < *v.deprecated_at) {
+    return Status::InvalidArgument("retires_at is before deprecated_at", "retires_at");
+  }
+  return Status::Ok();
+}
+
+// ---- rows ----
+
+// Steps `st` to its end, calling `row` while it is positioned on each row.
+Status EachRow(Statement& st, const std::function<void()>& row) {
+  while (true) {
+    BALLAST_ASSIGN_OR_RETURN(bool more, st.Step());
+    if (!more) return Status::Ok();
+    row();
+  }
+}
+
+std::string MakeEtag(std::string_view kind, int64_t id, int64_t generation) {
+  return Sha256Hex(std::string(kind) + ":" + std::to_string(id) + ":" + std::to_string(generation))
+      .substr(0, 16);
+}
+
+std::string NotFoundModel(std::string_view name) {
+  return "registered model '" + std::string(name) + "' does not exist";
+}
+
+constexpr const char* kModelColumns =
+    "m.id, m.name, m.description, m.owner, m.provider, m.created_at, m.created_by, "
+    "m.updated_at, m.generation, m.last_version, m.deleted_at";
+
+RegisteredModel ModelFromRow(const Statement& st) {
+  RegisteredModel m;
+  m.id = st.ColumnInt(0);
+  m.name = st.ColumnText(1);
+  m.description = st.ColumnText(2);
+  m.owner = st.ColumnText(3);
+  m.provider = st.ColumnText(4);
+  m.created_at = st.ColumnInt(5);
+  m.created_by = st.ColumnText(6);
+  m.updated_at = st.ColumnInt(7);
+  m.etag = MakeEtag("model", m.id, st.ColumnInt(8));
+  m.last_version = st.ColumnInt(9);
+  m.deleted_at = st.ColumnOptionalInt(10);
+  return m;
+}
+
+// Reads tags, protected aliases and current aliases of `m`.
+Status FillModel(Connection& db, RegisteredModel& m) {
+  BALLAST_ASSIGN_OR_RETURN(Statement tags,
+                           db.Prepare("SELECT key, value FROM model_tags WHERE model_id = ?"));
+  BALLAST_RETURN_IF_ERROR(tags.BindAll(m.id));
+  BALLAST_RETURN_IF_ERROR(EachRow(tags, [&] { m.tags[tags.ColumnText(0)] = tags.ColumnText(1); }));
+  BALLAST_ASSIGN_OR_RETURN(
+      Statement prot, db.Prepare("SELECT alias FROM model_protected_aliases WHERE model_id = ?"));
+  BALLAST_RETURN_IF_ERROR(prot.BindAll(m.id));
+  BALLAST_RETURN_IF_ERROR(EachRow(prot, [&] { m.protected_aliases.insert(prot.ColumnText(0)); }));
+  BALLAST_ASSIGN_OR_RETURN(
+      Statement aliases, db.Prepare("SELECT alias, version FROM model_aliases WHERE model_id = ?"));
+  BALLAST_RETURN_IF_ERROR(aliases.BindAll(m.id));
+  BALLAST_RETURN_IF_ERROR(
+      EachRow(aliases, [&] { m.aliases[aliases.ColumnText(0)] = aliases.ColumnInt(1); }));
+  return Status::Ok();
+}
+
+// How much of a model to read: kHead is the row alone (id, name, counters), enough to reach its
+// versions; it saves three queries on the ref-resolution path.
+enum class ModelDetail { kFull, kHead };
+
+// The live model named `name`; NOT_FOUND if none.
+Result<RegisteredModel> LoadModel(Connection& db, std::string_view name,
+                                  ModelDetail detail = ModelDetail::kFull) {
+  static const std::string sql = std::string("SELECT ") + kModelColumns +
+                                 " FROM registered_models m WHERE m.name = ? AND "
+                                 "m.deleted_at IS NULL";
+  BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  BALLAST_RETURN_IF_ERROR(st.BindAll(name));
+  BALLAST_ASSIGN_OR_RETURN(bool found, st.Step());
+  if (!found) return Status::NotFound(NotFoundModel(name));
+  RegisteredModel m = ModelFromRow(st);
+  if (detail == ModelDetail::kFull) BALLAST_RETURN_IF_ERROR(FillModel(db, m));
+  return m;
+}
+
+// Whether a live model is named `name`; errors other than NOT_FOUND propagate.
+Result<bool> LiveModelExists(Connection& db, std::string_view name) {
+  Result<RegisteredModel> m = LoadModel(db, name, ModelDetail::kHead);
+  if (m) return true;
+  if (m.error().IsNotFound()) return false;
+  return m.error();
+}
+
+constexpr const char* kVersionColumns =
+    "v.id, m.id, m.name, v.version, v.source, v.run_id, v.status, v.stage, v.description, "
+    "v.created_at, v.created_by, v.updated_at, v.generation, v.lifecycle, v.deprecated_at, "
+    "v.retires_at, v.replacement, v.base_model, v.code_commit, v.hyperparameters_json, "
+    "v.deleted_at";
+
+struct VersionRow {
+  int64_t row_id = 0;  // model_versions.id, the key of its tags and datasets
+  ModelVersion v;
+};
+
+VersionRow VersionFromRow(const Statement& st) {
+  VersionRow r;
+  ModelVersion& v = r.v;
+  r.row_id = st.ColumnInt(0);
+  v.model_id = st.ColumnInt(1);
+  v.model = st.ColumnText(2);
+  v.version = st.ColumnInt(3);
+  v.source = st.ColumnText(4);
+  if (!st.ColumnIsNull(5)) v.run_id = st.ColumnText(5);
+  // The CHECK constraints of migration 4 guarantee known names.
+  v.status = ParseVersionStatus(st.ColumnText(6)).value_or(VersionStatus::kReady);
+  v.stage = ParseStage(st.ColumnText(7)).value_or(Stage::kNone);
+  v.description = st.ColumnText(8);
+  v.created_at = st.ColumnInt(9);
+  v.created_by = st.ColumnText(10);
+  v.updated_at = st.ColumnInt(11);
+  v.etag = MakeEtag("version", r.row_id, st.ColumnInt(12));
+  v.lifecycle = ParseLifecycle(st.ColumnText(13)).value_or(Lifecycle::kActive);
+  v.deprecated_at = st.ColumnOptionalInt(14);
+  v.retires_at = st.ColumnOptionalInt(15);
+  v.replacement = st.ColumnText(16);
+  v.lineage.base_model = st.ColumnText(17);
+  v.lineage.code_commit = st.ColumnText(18);
+  v.lineage.hyperparameters_json = st.ColumnText(19);
+  v.deleted_at = st.ColumnOptionalInt(20);
+  return r;
+}
+
+Status FillVersion(Connection& db, VersionRow& r) {
+  BALLAST_ASSIGN_OR_RETURN(
+      Statement tags, db.Prepare("SELECT key, value FROM model_version_tags WHERE version_id = ?"));
+  BALLAST_RETURN_IF_ERROR(tags.BindAll(r.row_id));
+  BALLAST_RETURN_IF_ERROR(
+      EachRow(tags, [&] { r.v.tags[tags.ColumnText(0)] = tags.ColumnText(1); }));
+  BALLAST_ASSIGN_OR_RETURN(Statement ds,
+                           db.Prepare("SELECT ref FROM model_version_datasets WHERE version_id = ? "
+                                      "ORDER BY position"));
+  BALLAST_RETURN_IF_ERROR(ds.BindAll(r.row_id));
+  BALLAST_RETURN_IF_ERROR(
+      EachRow(ds, [&] { r.v.lineage.dataset_refs.push_back(ds.ColumnText(0)); }));
+  if (r.v.deleted_at) return Status::Ok();  // a deleted version has no aliases
+  BALLAST_ASSIGN_OR_RETURN(
+      Statement al, db.Prepare("SELECT alias FROM model_aliases WHERE model_id = ? AND version = ? "
+                               "ORDER BY alias"));
+  BALLAST_RETURN_IF_ERROR(al.BindAll(r.v.model_id, r.v.version));
+  BALLAST_RETURN_IF_ERROR(EachRow(al, [&] { r.v.aliases.push_back(al.ColumnText(0)); }));
+  return Status::Ok();
+}
+
+// The live version `number` of the live model `m`.
+Result<VersionRow> LoadVersion(Connection& db, const RegisteredModel& m, int64_t number) {
+  static const std::string sql =
+      std::string("SELECT ") + kVersionColumns +
+      " FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
+      "WHERE v.model_id = ? AND v.version = ? AND v.deleted_at IS NULL";
+  BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  BALLAST_RETURN_IF_ERROR(st.BindAll(m.id, number));
+  BALLAST_ASSIGN_OR_RETURN(bool found, st.Step());
+  if (!found) {
+    return Status::NotFound("registered model '" + m.name + "' has no version " +
+                            std::to_string(number));
+  }
+  VersionRow r = VersionFromRow(st);
+  BALLAST_RETURN_IF_ERROR(FillVersion(db, r));
+  return r;
+}
+
+Result<std::optional<int64_t>> AliasTarget(Connection& db, int64_t model_id,
+                                           std::string_view alias) {
+  BALLAST_ASSIGN_OR_RETURN(
+      Statement st,
+      db.Prepare("SELECT version FROM model_aliases WHERE model_id = ? AND alias = ?"));
+  BALLAST_RETURN_IF_ERROR(st.BindAll(model_id, alias));
+  BALLAST_ASSIGN_OR_RETURN(bool found, st.Step());
+  if (!found) return std::optional<int64_t>();
+  return std::optional<int64_t>(st.ColumnInt(0));
+}
+
+// A positive decimal version number, or nullopt when `s` is not all digits.
+Result<std::optional<int64_t>> ParseVersionNumber(std::string_view s) {
+  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::optional<int64_t>();
+  }
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size() || n < 1) {
+    return Status::InvalidArgument("version '" + std::string(s) + "' is not a number from 1 to " +
+                                       std::to_string(std::numeric_limits<int64_t>::max()),
+                                   "version");
+  }
+  return std::optional<int64_t>(n);
+}
+
+// `ref` of live model `m`: a number, "latest" or an alias.
+Result<VersionRow> LoadVersionByRef(Connection& db, const RegisteredModel& m,
+                                    std::string_view ref) {
+  BALLAST_ASSIGN_OR_RETURN(std::optional<int64_t> number, ParseVersionNumber(ref));
+  if (number) return LoadVersion(db, m, *number);
+  if (ref == "latest") {
+    BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT MAX(version) FROM model_versions "
+                                                      "WHERE model_id = ? AND deleted_at IS NULL"));
+    BALLAST_RETURN_IF_ERROR(st.BindAll(m.id));
+    BALLAST_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row || st.ColumnIsNull(0)) {
+      return Status::NotFound("registered model '" + m.name + "' has no versions");
+    }
+    int64_t latest = st.ColumnInt(0);
+    return LoadVersion(db, m, latest);
+  }
+  BALLAST_RETURN_IF_ERROR(ValidateAliasName(ref));
+  BALLAST_ASSIGN_OR_RETURN(std::optional<int64_t> target, AliasTarget(db, m.id, ref));
+  if (!target) {
+    return Status::NotFound("registered model '" + m.name + "' has no alias '" + std::string(ref) +
+                            "'");
+  }
+  return LoadVersion(db, m, *target);
+}
+
+// ---- writes (writer thread) ----
+
+Status BumpModel(Connection& db, int64_t model_id, EpochMillis at) {
+  BALLAST_ASSIGN_OR_RETURN(Statement st,
+                           db.Prepare("UPDATE registered_models SET generation = generation + 1, "
+                                      "updated_at = ? WHERE id = ?"));
+  BALLAST_RETURN_IF_ERROR(st.BindAll(at, model_id));
+  return st.Run();
+}
+
+Status BumpVersion(Connection& db, int64_t row_id, EpochMillis at) {
+  BALLAST_ASSIGN_OR_RETURN(Statement st,
+                           db.Prepare("UPDATE model_versions SET generation = generation + 1, "
+                                      "updated_at = ? WHERE id = ?"));
+  BALLAST_RETURN_IF_ERROR(st.BindAll(at, row_id));
+  return st.Run();
+}
+
+Status ReplaceModelTags(Connection& db, int64_t model_id,
+                        const std::map<std::string, std::string>& tags) {
+  BALLAST_ASSIGN_OR_RETURN(Statement del, db.Prepare("DELETE FROM model_tags WHERE model_id = ?"));
+  BALLAST_RETURN_IF_ERROR(del.BindAll(model_id));
+  BALLAST_RETURN_IF_ERROR(del.Run());
+  for (const auto& [k, v] : tags) {
+    BALLAST_ASSIGN_OR_RETURN(
+        Statement ins,
+        db.Prepare("INSERT INTO model_tags (model_id, key, value) VALUES (?, ?, ?)"));
+    BALLAST_RETURN_IF_ERROR(ins.BindAll(model_id, k, v));
+    BALLAST_RETURN_IF_ERROR(ins.Run());
+  }
+  return Status::Ok();
+}
+
+Status ReplaceProtectedAliases(Connection& db, int64_t model_id,
+                               const std::set<std::string>& aliases) {
+  BALLAST_ASSIGN_OR_RETURN(Statement del,
+                           db.Prepare("DELETE FROM model_protected_aliases WHERE model_id = ?"));
+  BALLAST_RETURN_IF_ERROR(del.BindAll(model_id));
+  BALLAST_RETURN_IF_ERROR(del.Run());
+  for (const std::string& a : aliases) {
+    BALLAST_ASSIGN_OR_RETURN(
+        Statement ins,
+        db.Prepare("INSERT INTO model_protected_aliases (model_id, alias) VALUES (?, ?)"));
+    BALLAST_RETURN_IF_ERROR(ins.BindAll(model_id, a));
+    BALLAST_RETURN_IF_ERROR(ins.Run());
+  }
+  return Status::Ok();
+}
+
+Status ReplaceVersionTags(Connection& db, int64_t row_id,
+                          const std::map<std::string, std::string>& tags) {
+  BALLAST_ASSIGN_OR_RETURN(Statement del,
+                           db.Prepare("DELETE FROM model_version_tags WHERE version_id = ?"));
+  BALLAST_RETURN_IF_ERROR(del.BindAll(row_id));
+  BALLAST_RETURN_IF_ERROR(del.Run());
+  for (const auto& [k, v] : tags) {
+    BALLAST_ASSIGN_OR_RETURN(
+        Statement ins,
+        db.Prepare("INSERT INTO model_version_tags (version_id, key, value) VALUES (?, ?, ?)"));
+    BALLAST_RETURN_IF_ERROR(ins.BindAll(row_id, k, v));
+    BALLAST_RETURN_IF_ERROR(ins.Run());
+  }
+  return Status::Ok();
+}
+
+Status RecordMove(Connection& db, int64_t model_id, const AliasMove& move) {
+  BALLAST_ASSIGN_OR_RETURN(
+      Statement st, db.Prepare("INSERT INTO model_alias_history (model_id, alias, from_version, "
+                               "to_version, at, by, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  BALLAST_RETURN_IF_ERROR(st.BindAll(model_id, move.alias, move.from_version, move.to_version,
+                                     move.at, move.by, move.reason));
+  return st.Run();
+}
+
+Status RefuseProtected(const RegisteredModel& m, std::string_view alias, const Actor& actor) {
+  if (actor.is_admin || !m.protected_aliases.contains(std::string(alias))) return Status::Ok();
+  return Status::PermissionDenied("alias '" + std::string(alias) + "' of registered model '" +
+                                  m.name + "' is protected; only an admin may move it");
+}
+
+// Removes every alias of `m` pointing at `version` (every alias when nullopt), recording each.
+Status RemoveAliases(Connection& db, const RegisteredModel& m, std::optional<int64_t> version,
+                     const std::string& reason, const Actor& actor) {
+  for (const auto& [alias, target] : m.aliases) {
+    if (version && target != *version) continue;
+    BALLAST_RETURN_IF_ERROR(RefuseProtected(m, alias, actor));
+    AliasMove move{m.name, alias, target, std::nullopt, actor.at, actor.by, reason};
+    BALLAST_RETURN_IF_ERROR(RecordMove(db, m.id, move));
+    BALLAST_ASSIGN_OR_RETURN(
+        Statement del, db.Prepare("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?"));
+    BALLAST_RETURN_IF_ERROR(del.BindAll(m.id, alias));
+    BALLAST_RETURN_IF_ERROR(del.Run());
+  }
+  return Status::Ok();
+}
+
+Status CheckEtag(std::string_view what, const std::string& current, std::string_view expected) {
+  if (current == expected) return Status::Ok();
+  return Status::FailedPrecondition(std::string(what) + " has etag " + current + ", not " +
+                                    std::string(expected) + "; read it again and retry");
+}
+
+// Runs `op` on the writer and returns its value once the group committed.
+template <typename T>
+Result<T> WriteAndWait(Writer& writer, std::function<Result<T>(Connection&)> op) {
+  auto out = std::make_shared<std::optional<T>>();
+  Status st = writer.SubmitAndWait([op = std::move(op), out](Connection& db) -> Status {
+    Result<T> r = op(db);
+    if (!r) return r.error();
+    *out = std::move(*r);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return std::move(**out);
+}
+
+// Runs `read` on a pooled connection inside one read transaction (a consistent snapshot).
+template <typename T>
+Result<T> ReadSnapshot(ReaderPool& readers, const std::function<Result<T>(Connection&)>& read) {
+  BALLAST_ASSIGN_OR_RETURN(ReaderPool::Lease db, readers.Acquire());
+  BALLAST_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  Result<T> r = read(*db);
+  Status end = db->Exec("COMMIT");
+  if (r && !end.ok()) return end;
+  return r;
+}
+
+}  // namespace
+
+// ---- models ----
+
+Result<RegisteredModel> SqliteRegistryStore::CreateModel(const RegisteredModel& model,
+                                                         const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(ValidateModelName(model.name));
+  BALLAST_RETURN_IF_ERROR(CheckModelFields(model));
+  return WriteAndWait<RegisteredModel>(
+      writer_, [model, actor](Connection& db) -> Result<RegisteredModel> {
+        BALLAST_ASSIGN_OR_RETURN(bool taken, LiveModelExists(db, model.name));
+        if (taken) {
+          return Status::AlreadyExists("registered model '" + model.name + "' already exists");
+        }
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st,
+            db.Prepare("INSERT INTO registered_models (name, description, owner, provider, "
+                       "created_at, created_by, updated_at, generation) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, 1)"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(model.name, model.description, model.owner,
+                                           model.provider, actor.at, actor.by, actor.at));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        const int64_t id = db.LastInsertRowid();
+        BALLAST_RETURN_IF_ERROR(ReplaceModelTags(db, id, model.tags));
+        BALLAST_RETURN_IF_ERROR(ReplaceProtectedAliases(db, id, model.protected_aliases));
+        return LoadModel(db, model.name);
+      });
+}
+
+Result<RegisteredModel> SqliteRegistryStore::GetModel(std::string_view name) {
+  std::string n(name);
+  return ReadSnapshot<RegisteredModel>(readers_, [&n](Connection& db) { return LoadModel(db, n); });
+}
+
+Result<RegisteredModel> SqliteRegistryStore::UpdateModel(std::string_view name,
+                                                         const RegisteredModel& desired,
+                                                         std::string_view expected_etag,
+                                                         const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(CheckModelFields(desired));
+  return WriteAndWait<RegisteredModel>(
+      writer_,
+      [n = std::string(name), desired, etag = std::string(expected_etag),
+       actor](Connection& db) -> Result<RegisteredModel> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_RETURN_IF_ERROR(CheckEtag("registered model '" + n + "'", m.etag, etag));
+        if (desired.protected_aliases != m.protected_aliases && !actor.is_admin) {
+          return Status::PermissionDenied(
+              "only an admin may change the protected aliases of "
+              "registered model '" +
+              n + "'");
+        }
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st,
+            db.Prepare("UPDATE registered_models SET description = ?, owner = ?, provider = ?, "
+                       "generation = generation + 1, updated_at = ? WHERE id = ?"));
+        BALLAST_RETURN_IF_ERROR(
+            st.BindAll(desired.description, desired.owner, desired.provider, actor.at, m.id));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        BALLAST_RETURN_IF_ERROR(ReplaceModelTags(db, m.id, desired.tags));
+        BALLAST_RETURN_IF_ERROR(ReplaceProtectedAliases(db, m.id, desired.protected_aliases));
+        return LoadModel(db, n);
+      });
+}
+
+Result<RegisteredModel> SqliteRegistryStore::RenameModel(std::string_view name,
+                                                         std::string_view new_name,
+                                                         const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(ValidateModelName(new_name));
+  return WriteAndWait<RegisteredModel>(
+      writer_,
+      [from = std::string(name), to = std::string(new_name),
+       actor](Connection& db) -> Result<RegisteredModel> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, from));
+        if (from == to) return m;
+        BALLAST_ASSIGN_OR_RETURN(bool taken, LiveModelExists(db, to));
+        if (taken) return Status::AlreadyExists("registered model '" + to + "' already exists");
+        BALLAST_ASSIGN_OR_RETURN(Statement st,
+                                 db.Prepare("UPDATE registered_models SET name = ?, "
+                                            "generation = generation + 1, updated_at = ? "
+                                            "WHERE id = ?"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(to, actor.at, m.id));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        return LoadModel(db, to);
+      });
+}
+
+Status SqliteRegistryStore::DeleteModel(std::string_view name, std::string_view expected_etag,
+                                        const Actor& actor) {
+  return writer_.SubmitAndWait([n = std::string(name), etag = std::string(expected_etag),
+                                actor](Connection& db) -> Status {
+    BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+    if (!etag.empty())
+      BALLAST_RETURN_IF_ERROR(CheckEtag("registered model '" + n + "'", m.etag, etag));
+    BALLAST_RETURN_IF_ERROR(RemoveAliases(db, m, std::nullopt, "registered model deleted", actor));
+    BALLAST_ASSIGN_OR_RETURN(Statement versions,
+                             db.Prepare("UPDATE model_versions SET deleted_at = ? "
+                                        "WHERE model_id = ? AND deleted_at IS NULL"));
+    BALLAST_RETURN_IF_ERROR(versions.BindAll(actor.at, m.id));
+    BALLAST_RETURN_IF_ERROR(versions.Run());
+    BALLAST_ASSIGN_OR_RETURN(
+        Statement model, db.Prepare("UPDATE registered_models SET deleted_at = ?, updated_at = ?, "
+                                    "generation = generation + 1 WHERE id = ?"));
+    BALLAST_RETURN_IF_ERROR(model.BindAll(actor.at, actor.at, m.id));
+    return model.Run();
+  });
+}
+
+Result<RegisteredModel> SqliteRegistryStore::SetModelTag(std::string_view name,
+                                                         std::string_view key,
+                                                         std::string_view value,
+                                                         const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(CheckTag(key, value));
+  return WriteAndWait<RegisteredModel>(
+      writer_,
+      [n = std::string(name), k = std::string(key), v = std::string(value),
+       actor](Connection& db) -> Result<RegisteredModel> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st,
+            db.Prepare(
+                "INSERT OR REPLACE INTO model_tags (model_id, key, value) VALUES (?, ?, ?)"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(m.id, k, v));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        BALLAST_RETURN_IF_ERROR(BumpModel(db, m.id, actor.at));
+        return LoadModel(db, n);
+      });
+}
+
+Result<RegisteredModel> SqliteRegistryStore::DeleteModelTag(std::string_view name,
+                                                            std::string_view key,
+                                                            const Actor& actor) {
+  return WriteAndWait<RegisteredModel>(
+      writer_,
+      [n = std::string(name), k = std::string(key),
+       actor](Connection& db) -> Result<RegisteredModel> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st, db.Prepare("DELETE FROM model_tags WHERE model_id = ? AND key = ?"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(m.id, k));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        if (db.Changes() == 0) {
+          return Status::NotFound("registered model '" + n + "' has no tag '" + k + "'");
+        }
+        BALLAST_RETURN_IF_ERROR(BumpModel(db, m.id, actor.at));
+        return LoadModel(db, n);
+      });
+}
+
+// ---- versions ----
+
+Result<ModelVersion> SqliteRegistryStore::CreateVersion(const ModelVersion& version,
+                                                        const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(ValidateModelName(version.model));
+  BALLAST_RETURN_IF_ERROR(CheckLength("source", version.source, 1, 4096));
+  BALLAST_RETURN_IF_ERROR(CheckVersionFields(version));
+  const VersionLineage& lineage = version.lineage;
+  BALLAST_RETURN_IF_ERROR(CheckLength("lineage.base_model", lineage.base_model, 0, 512));
+  BALLAST_RETURN_IF_ERROR(CheckLength("lineage.code_commit", lineage.code_commit, 0, 256));
+  for (size_t i = 0; i < lineage.dataset_refs.size(); ++i) {
+    BALLAST_RETURN_IF_ERROR(CheckLength("lineage.dataset_refs[" + std::to_string(i) + "]",
+                                        lineage.dataset_refs[i], 1, 512));
+  }
+  return WriteAndWait<ModelVersion>(
+      writer_, [version, actor](Connection& db) -> Result<ModelVersion> {
+        const VersionLineage& lin = version.lineage;
+        if (!lin.hyperparameters_json.empty()) {
+          BALLAST_ASSIGN_OR_RETURN(Statement check, db.Prepare("SELECT json_valid(?)"));
+          BALLAST_RETURN_IF_ERROR(check.BindAll(lin.hyperparameters_json));
+          BALLAST_ASSIGN_OR_RETURN(bool row, check.Step());
+          if (!row || check.ColumnInt(0) != 1) {
+            return Status::InvalidArgument("hyperparameters are not a valid JSON document",
+                                           "lineage.hyperparameters_json");
+          }
+        }
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m,
+                                 LoadModel(db, version.model, ModelDetail::kHead));
+        // The counter only goes up, and it lives on the model row, so deleting versions never
+        // lowers it; the writer serializes concurrent creates.
+        const int64_t number = m.last_version + 1;
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement counter,
+            db.Prepare("UPDATE registered_models SET last_version = ? WHERE id = ?"));
+        BALLAST_RETURN_IF_ERROR(counter.BindAll(number, m.id));
+        BALLAST_RETURN_IF_ERROR(counter.Run());
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st,
+            db.Prepare("INSERT INTO model_versions (model_id, version, source, run_id, status, "
+                       "stage, description, created_at, created_by, updated_at, generation, "
+                       "lifecycle, deprecated_at, retires_at, replacement, base_model, "
+                       "code_commit, hyperparameters_json) "
+                       "VALUES (?, ?, ?, ?, ?, 'None', ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(
+            m.id, number, version.source, version.run_id, VersionStatusName(version.status),
+            version.description, actor.at, actor.by, actor.at, LifecycleName(version.lifecycle),
+            version.deprecated_at, version.retires_at, version.replacement, lin.base_model,
+            lin.code_commit, lin.hyperparameters_json));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        const int64_t row_id = db.LastInsertRowid();
+        BALLAST_RETURN_IF_ERROR(ReplaceVersionTags(db, row_id, version.tags));
+        for (size_t i = 0; i < lin.dataset_refs.size(); ++i) {
+          BALLAST_ASSIGN_OR_RETURN(
+              Statement ds, db.Prepare("INSERT INTO model_version_datasets (version_id, position, "
+                                       "ref) VALUES (?, ?, ?)"));
+          BALLAST_RETURN_IF_ERROR(ds.BindAll(row_id, static_cast<int64_t>(i), lin.dataset_refs[i]));
+          BALLAST_RETURN_IF_ERROR(ds.Run());
+        }
+        BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, number));
+        return std::move(r.v);
+      });
+}
+
+Result<ModelVersion> SqliteRegistryStore::GetVersion(std::string_view model, int64_t version) {
+  std::string n(model);
+  return ReadSnapshot<ModelVersion>(readers_, [&](Connection& db) -> Result<ModelVersion> {
+    BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
+    BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, version));
+    return std::move(r.v);
+  });
+}
+
+Result<ModelVersion> SqliteRegistryStore::GetVersionByRef(std::string_view model,
+                                                          std::string_view ref) {
+  std::string n(model);
+  std::string rf(ref);
+  return ReadSnapshot<ModelVersion>(readers_, [&](Connection& db) -> Result<ModelVersion> {
+    BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
+    BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersionByRef(db, m, rf));
+    return std::move(r.v);
+  });
+}
+
+Result<ModelVersion> SqliteRegistryStore::UpdateVersion(std::string_view model, int64_t version,
+                                                        const ModelVersion& desired,
+                                                        std::string_view expected_etag,
+                                                        const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(CheckVersionFields(desired));
+  return WriteAndWait<ModelVersion>(
+      writer_,
+      [n = std::string(model), version, desired, etag = std::string(expected_etag),
+       actor](Connection& db) -> Result<ModelVersion> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, version));
+        BALLAST_RETURN_IF_ERROR(
+            CheckEtag("version " + std::to_string(version) + " of registered model '" + n + "'",
+                      r.v.etag, etag));
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st,
+            db.Prepare("UPDATE model_versions SET description = ?, status = ?, run_id = ?, "
+                       "lifecycle = ?, deprecated_at = ?, retires_at = ?, replacement = ?, "
+                       "generation = generation + 1, updated_at = ? WHERE id = ?"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(desired.description, VersionStatusName(desired.status),
+                                           desired.run_id, LifecycleName(desired.lifecycle),
+                                           desired.deprecated_at, desired.retires_at,
+                                           desired.replacement, actor.at, r.row_id));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        BALLAST_RETURN_IF_ERROR(ReplaceVersionTags(db, r.row_id, desired.tags));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow updated, LoadVersion(db, m, version));
+        return std::move(updated.v);
+      });
+}
+
+Status SqliteRegistryStore::DeleteVersion(std::string_view model, int64_t version,
+                                          const Actor& actor) {
+  return writer_.SubmitAndWait([n = std::string(model), version, actor](Connection& db) -> Status {
+    BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+    BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, version));
+    BALLAST_RETURN_IF_ERROR(
+        RemoveAliases(db, m, version, "version " + std::to_string(version) + " deleted", actor));
+    BALLAST_ASSIGN_OR_RETURN(Statement st,
+                             db.Prepare("UPDATE model_versions SET deleted_at = ?, updated_at = ?, "
+                                        "generation = generation + 1 WHERE id = ?"));
+    BALLAST_RETURN_IF_ERROR(st.BindAll(actor.at, actor.at, r.row_id));
+    return st.Run();
+  });
+}
+
+// ---- listing ----
+
+namespace {
+
+// Refuses fragments that could not have come from the expression compiler.
+Status CheckFilter(const SqlFilter& f) {
+  size_t placeholders = 0;
+  char quote = 0;
+  for (char c : f.sql) {
+    if (quote != 0) {
+      if (c == quote) quote = 0;  // a doubled quote re-enters the literal on the next char
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '?') {
+      ++placeholders;
+    } else if (c == ';') {
+      return Status::InvalidArgument("filter SQL holds ';'", "filter");
+    }
+  }
+  if (quote != 0) return Status::InvalidArgument("filter SQL has an unterminated quote", "filter");
+  if (placeholders != f.params.size()) {
+    return Status::InvalidArgument("filter SQL has " + std::to_string(placeholders) +
+                                       " placeholders but " + std::to_string(f.params.size()) +
+                                       " values",
+                                   "filter");
+  }
+  return Status::Ok();
+}
+
+struct OrderColumn {
+  std::string_view name;
+  std::string_view sql;
+};
+
+constexpr OrderColumn kModelOrder[] = {{"name", "m.name"},
+                                       {"owner", "m.owner"},
+                                       {"provider", "m.provider"},
+                                       {"created_at", "m.created_at"},
+                                       {"updated_at", "m.updated_at"}};
+constexpr OrderColumn kVersionOrder[] = {{"name", "m.name"},
+                                         {"version", "v.version"},
+                                         {"created_at", "v.created_at"},
+                                         {"updated_at", "v.updated_at"},
+                                         {"retires_at", "v.retires_at"}};
+
+template <size_t N>
+Result<std::string> OrderClause(const std::vector<OrderBy>& order, const OrderColumn (&allowed)[N],
+                                std::string_view fallback, std::string_view tiebreak) {
+  std::string out;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const OrderColumn* hit = nullptr;
+    for (const OrderColumn& c : allowed) {
+      if (c.name == order[i].column) hit = &c;
+    }
+    if (hit == nullptr) {
+      std::string names;
+      for (const OrderColumn& c : allowed)
+        names += (names.empty() ? "" : ", ") + std::string(c.name);
+      return Status::InvalidArgument(
+          "cannot order by '" + order[i].column + "'; expected one of " + names,
+          "order_by[" + std::to_string(i) + "]");
+    }
+    out += std::string(hit->sql) + (order[i].descending ? " DESC, " : " ASC, ");
+  }
+  if (out.empty()) out = std::string(fallback) + ", ";
+  return out + std::string(tiebreak);
+}
+
+Status CheckPaging(const ListQuery& q) {
+  if (q.limit < 1 || q.limit > 1000) {
+    return Status::InvalidArgument("limit must be from 1 to 1000", "limit");
+  }
+  if (q.offset < 0) return Status::InvalidArgument("offset is negative", "offset");
+  return Status::Ok();
+}
+
+// Runs `sql` (whose placeholders are: `model_id` when set, the filter's, LIMIT, OFFSET) and hands
+// each row to `row`; returns whether there was one more row than the page holds.
+Result<bool> RunPage(Connection& db, const std::string& sql, std::optional<int64_t> model_id,
+                     const ListQuery& q, const std::function<Status(const Statement&)>& row) {
+  BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  int index = 0;
+  if (model_id) BALLAST_RETURN_IF_ERROR(st.Bind(++index, *model_id));
+  BALLAST_RETURN_IF_ERROR(BindParams(st, q.filter.params, index + 1));
+  index += static_cast<int>(q.filter.params.size());
+  BALLAST_RETURN_IF_ERROR(st.Bind(++index, q.limit + 1));
+  BALLAST_RETURN_IF_ERROR(st.Bind(++index, q.offset));
+  int64_t seen = 0;
+  while (true) {
+    BALLAST_ASSIGN_OR_RETURN(bool more, st.Step());
+    if (!more) return false;
+    if (++seen > q.limit) return true;
+    BALLAST_RETURN_IF_ERROR(row(st));
+  }
+}
+
+std::string FilterClause(const SqlFilter& f) { return f.sql.empty() ? "" : " AND (" + f.sql + ")"; }
+
+}  // namespace
+
+Result<Page<RegisteredModel>> SqliteRegistryStore::ListModels(const ListQuery& query) {
+  BALLAST_RETURN_IF_ERROR(CheckPaging(query));
+  BALLAST_RETURN_IF_ERROR(CheckFilter(query.filter));
+  BALLAST_ASSIGN_OR_RETURN(std::string order,
+                           OrderClause(query.order_by, kModelOrder, "m.name ASC", "m.id ASC"));
+  const std::string sql = std::string("SELECT ") + kModelColumns +
+                          " FROM registered_models m WHERE " +
+                          (query.include_deleted ? "1" : "m.deleted_at IS NULL") +
+                          FilterClause(query.filter) + " ORDER BY " + order + " LIMIT ? OFFSET ?";
+  return ReadSnapshot<Page<RegisteredModel>>(
+      readers_, [&](Connection& db) -> Result<Page<RegisteredModel>> {
+        Page<RegisteredModel> page;
+        BALLAST_ASSIGN_OR_RETURN(bool more,
+                                 RunPage(db, sql, std::nullopt, query, [&](const Statement& st) {
+                                   page.items.push_back(ModelFromRow(st));
+                                   return Status::Ok();
+                                 }));
+        for (RegisteredModel& m : page.items) BALLAST_RETURN_IF_ERROR(FillModel(db, m));
+        if (more) page.next_offset = query.offset + query.limit;
+        return page;
+      });
+}
+
+Result<Page<ModelVersion>> SqliteRegistryStore::ListVersions(std::string_view model,
+                                                             const ListQuery& query) {
+  BALLAST_RETURN_IF_ERROR(CheckPaging(query));
+  BALLAST_RETURN_IF_ERROR(CheckFilter(query.filter));
+  BALLAST_ASSIGN_OR_RETURN(
+      std::string order,
+      OrderClause(query.order_by, kVersionOrder, "m.name ASC, v.version DESC", "v.id ASC"));
+  std::string sql =
+      std::string("SELECT ") + kVersionColumns +
+      " FROM model_versions v JOIN registered_models m ON m.id = v.model_id WHERE " +
+      (query.include_deleted ? "1" : "v.deleted_at IS NULL AND m.deleted_at IS NULL") +
+      (model.empty() ? "" : " AND v.model_id = ?") + FilterClause(query.filter) + " ORDER BY " +
+      order + " LIMIT ? OFFSET ?";
+  std::string n(model);
+  return ReadSnapshot<Page<ModelVersion>>(
+      readers_, [&](Connection& db) -> Result<Page<ModelVersion>> {
+        std::optional<int64_t> model_id;
+        if (!n.empty()) {
+          BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
+          model_id = m.id;
+        }
+        std::vector<VersionRow> rows;
+        BALLAST_ASSIGN_OR_RETURN(bool more,
+                                 RunPage(db, sql, model_id, query, [&](const Statement& st) {
+                                   rows.push_back(VersionFromRow(st));
+                                   return Status::Ok();
+                                 }));
+        Page<ModelVersion> page;
+        for (VersionRow& r : rows) {
+          BALLAST_RETURN_IF_ERROR(FillVersion(db, r));
+          page.items.push_back(std::move(r.v));
+        }
+        if (more) page.next_offset = query.offset + query.limit;
+        return page;
+      });
+}
+
+// ---- version tags and stages ----
+
+Result<ModelVersion> SqliteRegistryStore::SetVersionTag(std::string_view model, int64_t version,
+                                                        std::string_view key,
+                                                        std::string_view value,
+                                                        const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(CheckTag(key, value));
+  return WriteAndWait<ModelVersion>(
+      writer_,
+      [n = std::string(model), version, k = std::string(key), v = std::string(value),
+       actor](Connection& db) -> Result<ModelVersion> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, version));
+        BALLAST_ASSIGN_OR_RETURN(Statement st,
+                                 db.Prepare("INSERT OR REPLACE INTO model_version_tags "
+                                            "(version_id, key, value) VALUES (?, ?, ?)"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(r.row_id, k, v));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        BALLAST_RETURN_IF_ERROR(BumpVersion(db, r.row_id, actor.at));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow updated, LoadVersion(db, m, version));
+        return std::move(updated.v);
+      });
+}
+
+Result<ModelVersion> SqliteRegistryStore::DeleteVersionTag(std::string_view model, int64_t version,
+                                                           std::string_view key,
+                                                           const Actor& actor) {
+  return WriteAndWait<ModelVersion>(
+      writer_,
+      [n = std::string(model), version, k = std::string(key),
+       actor](Connection& db) -> Result<ModelVersion> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, version));
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st,
+            db.Prepare("DELETE FROM model_version_tags WHERE version_id = ? AND key = ?"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(r.row_id, k));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        if (db.Changes() == 0) {
+          return Status::NotFound("version " + std::to_string(version) + " of registered model '" +
+                                  n + "' has no tag '" + k + "'");
+        }
+        BALLAST_RETURN_IF_ERROR(BumpVersion(db, r.row_id, actor.at));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow updated, LoadVersion(db, m, version));
+        return std::move(updated.v);
+      });
+}
+
+Result<ModelVersion> SqliteRegistryStore::TransitionStage(std::string_view model, int64_t version,
+                                                          Stage stage, bool archive_existing,
+                                                          const Actor& actor) {
+  return WriteAndWait<ModelVersion>(
+      writer_,
+      [n = std::string(model), version, stage, archive_existing,
+       actor](Connection& db) -> Result<ModelVersion> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, version));
+        if (archive_existing && (stage == Stage::kStaging || stage == Stage::kProduction)) {
+          BALLAST_ASSIGN_OR_RETURN(
+              Statement st,
+              db.Prepare("UPDATE model_versions SET stage = 'Archived', updated_at = ?, "
+                         "generation = generation + 1 WHERE model_id = ? AND stage = ? AND "
+                         "id != ? AND deleted_at IS NULL"));
+          BALLAST_RETURN_IF_ERROR(st.BindAll(actor.at, m.id, StageName(stage), r.row_id));
+          BALLAST_RETURN_IF_ERROR(st.Run());
+        }
+        BALLAST_ASSIGN_OR_RETURN(Statement st,
+                                 db.Prepare("UPDATE model_versions SET stage = ?, updated_at = ?, "
+                                            "generation = generation + 1 WHERE id = ?"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(StageName(stage), actor.at, r.row_id));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        BALLAST_ASSIGN_OR_RETURN(VersionRow updated, LoadVersion(db, m, version));
+        return std::move(updated.v);
+      });
+}
+
+Result<std::vector<ModelVersion>> SqliteRegistryStore::LatestVersions(
+    std::string_view model, const std::vector<Stage>& stages) {
+  std::string n(model);
+  std::vector<Stage> wanted = stages;
+  if (wanted.empty())
+    wanted = {Stage::kNone, Stage::kStaging, Stage::kProduction, Stage::kArchived};
+  return ReadSnapshot<std::vector<ModelVersion>>(
+      readers_, [&](Connection& db) -> Result<std::vector<ModelVersion>> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
+        std::vector<ModelVersion> out;
+        std::set<Stage> done;
+        for (Stage s : wanted) {
+          if (!done.insert(s).second) continue;
+          BALLAST_ASSIGN_OR_RETURN(Statement st,
+                                   db.Prepare("SELECT MAX(version) FROM model_versions WHERE "
+                                              "model_id = ? AND stage = ? AND deleted_at IS NULL"));
+          BALLAST_RETURN_IF_ERROR(st.BindAll(m.id, StageName(s)));
+          BALLAST_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row || st.ColumnIsNull(0)) continue;
+          const int64_t number = st.ColumnInt(0);
+          BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, number));
+          out.push_back(std::move(r.v));
+        }
+        return out;
+      });
+}
+
+// ---- aliases and refs ----
+
+Result<AliasMove> SqliteRegistryStore::SetAlias(std::string_view model, std::string_view alias,
+                                                int64_t version, std::string_view reason,
+                                                const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(ValidateAliasName(alias));
+  if (version < 1) return Status::InvalidArgument("version must be at least 1", "version");
+  BALLAST_RETURN_IF_ERROR(CheckLength("reason", reason, 0, 4096));
+  return WriteAndWait<AliasMove>(
+      writer_,
+      [n = std::string(model), a = std::string(alias), version, why = std::string(reason),
+       actor](Connection& db) -> Result<AliasMove> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_RETURN_IF_ERROR(LoadVersion(db, m, version).status());
+        BALLAST_RETURN_IF_ERROR(RefuseProtected(m, a, actor));
+        BALLAST_ASSIGN_OR_RETURN(std::optional<int64_t> current, AliasTarget(db, m.id, a));
+        AliasMove move{m.name, a, current, version, actor.at, actor.by, why};
+        if (current == version) return move;  // not a move: nothing recorded
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st, db.Prepare("INSERT OR REPLACE INTO model_aliases (model_id, alias, "
+                                     "version) VALUES (?, ?, ?)"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(m.id, a, version));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        BALLAST_RETURN_IF_ERROR(RecordMove(db, m.id, move));
+        return move;
+      });
+}
+
+Result<AliasMove> SqliteRegistryStore::DeleteAlias(std::string_view model, std::string_view alias,
+                                                   std::string_view reason, const Actor& actor) {
+  BALLAST_RETURN_IF_ERROR(ValidateAliasName(alias));
+  BALLAST_RETURN_IF_ERROR(CheckLength("reason", reason, 0, 4096));
+  return WriteAndWait<AliasMove>(
+      writer_,
+      [n = std::string(model), a = std::string(alias), why = std::string(reason),
+       actor](Connection& db) -> Result<AliasMove> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
+        BALLAST_ASSIGN_OR_RETURN(std::optional<int64_t> current, AliasTarget(db, m.id, a));
+        if (!current) {
+          return Status::NotFound("registered model '" + n + "' has no alias '" + a + "'");
+        }
+        BALLAST_RETURN_IF_ERROR(RefuseProtected(m, a, actor));
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st, db.Prepare("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(m.id, a));
+        BALLAST_RETURN_IF_ERROR(st.Run());
+        AliasMove move{m.name, a, current, std::nullopt, actor.at, actor.by, why};
+        BALLAST_RETURN_IF_ERROR(RecordMove(db, m.id, move));
+        return move;
+      });
+}
+
+Result<std::vector<AliasMove>> SqliteRegistryStore::AliasHistory(std::string_view model,
+                                                                 std::string_view alias) {
+  BALLAST_RETURN_IF_ERROR(ValidateAliasName(alias));
+  std::string n(model);
+  std::string a(alias);
+  return ReadSnapshot<std::vector<AliasMove>>(
+      readers_, [&](Connection& db) -> Result<std::vector<AliasMove>> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
+        BALLAST_ASSIGN_OR_RETURN(
+            Statement st,
+            db.Prepare("SELECT from_version, to_version, at, by, reason FROM model_alias_history "
+                       "WHERE model_id = ? AND alias = ? ORDER BY id"));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(m.id, a));
+        std::vector<AliasMove> out;
+        while (true) {
+          BALLAST_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row) break;
+          out.push_back({m.name, a, st.ColumnOptionalInt(0), st.ColumnOptionalInt(1),
+                         st.ColumnInt(2), st.ColumnText(3), st.ColumnText(4)});
+        }
+        return out;
+      });
+}
+
+Result<ModelVersion> SqliteRegistryStore::ResolveRef(std::string_view ref) {
+  const size_t at = ref.find('@');
+  if (at == std::string_view::npos) {
+    return Status::InvalidArgument("model ref '" + std::string(ref) +
+                                       "' has no '@'; expected name@version, name@alias or "
+                                       "name@latest",
+                                   "ref");
+  }
+  if (at == 0)
+    return Status::InvalidArgument("model ref '" + std::string(ref) + "' has no name", "ref");
+  if (at + 1 == ref.size()) {
+    return Status::InvalidArgument("model ref '" + std::string(ref) + "' has nothing after '@'",
+                                   "ref");
+  }
+  if (ref.find('@', at + 1) != std::string_view::npos) {
+    return Status::InvalidArgument("model ref '" + std::string(ref) + "' has more than one '@'",
+                                   "ref");
+  }
+  return GetVersionByRef(ref.substr(0, at), ref.substr(at + 1));
+}
+
+Result<std::vector<ModelVersion>> SqliteRegistryStore::Retiring(int64_t within_ms,
+                                                                EpochMillis now) {
+  if (within_ms < 0) return Status::InvalidArgument("window is negative", "within");
+  const EpochMillis until = now > std::numeric_limits<int64_t>::max() - within_ms
+                                ? std::numeric_limits<int64_t>::max()
+                                : now + within_ms;
+  static const std::string sql =
+      std::string("SELECT ") + kVersionColumns +
+      " FROM model_versions v JOIN registered_models m ON m.id = v.model_id "
+      "WHERE v.retires_at IS NOT NULL AND v.retires_at <= ? AND v.deleted_at IS NULL "
+      "AND m.deleted_at IS NULL AND EXISTS (SELECT 1 FROM model_aliases a "
+      "WHERE a.model_id = v.model_id AND a.version = v.version) "
+      "ORDER BY v.retires_at, m.name, v.version";
+  return ReadSnapshot<std::vector<ModelVersion>>(
+      readers_, [&](Connection& db) -> Result<std::vector<ModelVersion>> {
+        BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+        BALLAST_RETURN_IF_ERROR(st.BindAll(until));
+        std::vector<VersionRow> rows;
+        BALLAST_RETURN_IF_ERROR(EachRow(st, [&] { rows.push_back(VersionFromRow(st)); }));
+        std::vector<ModelVersion> out;
+        for (VersionRow& r : rows) {
+          BALLAST_RETURN_IF_ERROR(FillVersion(db, r));
+          out.push_back(std::move(r.v));
+        }
+        return out;
+      });
+}
+
+}  // namespace ballast::store

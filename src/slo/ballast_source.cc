@@ -202,6 +202,10 @@ Verdict CompiledSli::Classify(const expr::Record& record) const {
 std::optional<double> CompiledSli::Sample(const expr::Record& record) const {
   if (mode_ != Mode::kThreshold && mode_ != Mode::kAggregate) return std::nullopt;
   if (!total_.Evaluate(record)) return std::nullopt;
+  return Field(record);
+}
+
+std::optional<double> CompiledSli::Field(const expr::Record& record) const {
   expr::FieldValue f = record.Get(field_.slot, field_.key);
   if (f.kind != expr::FieldValue::Kind::kNumber || std::isnan(f.number)) return std::nullopt;
   return f.number;
@@ -229,6 +233,7 @@ Result<CompiledSli> CompileSli(const Catalog& catalog, const SliSpec& sli,
       return Status::InvalidArgument("a thresholdMetric objective needs op and value", "op");
     out.events_ = q->events;
     out.total_ = q->predicate;
+    out.total_text_ = q->where;
     out.field_ = q->field_slot;
     out.op_ = *objective.op;
     out.value_ = *objective.value;
@@ -262,7 +267,9 @@ Result<CompiledSli> CompileSli(const Catalog& catalog, const SliSpec& sli,
   out.mode_ = r.good ? CompiledSli::Mode::kRatioGood : CompiledSli::Mode::kRatioBad;
   out.events_ = total->events;
   out.total_ = total->predicate;
+  out.total_text_ = total->where;
   out.numerator_ = num->predicate;
+  out.numerator_text_ = num->where;
   return out;
 }
 

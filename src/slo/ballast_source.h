@@ -98,6 +98,17 @@ class CompiledSli {
   // kAggregate: whether a slice whose aggregate is `aggregated` is good.
   bool SliceGood(double aggregated) const { return Compare(aggregated, op_, value_); }
 
+  // The parts, for evaluators that share predicates between SLIs (SloBatch evaluates each
+  // distinct `where` once per event): the selecting predicate (ratio: total; threshold and
+  // aggregate: where) and the ratio's good/bad predicate, each with its expression text (empty:
+  // every event), and the field read by threshold and aggregate SLIs.
+  const expr::Predicate& total_predicate() const { return total_; }
+  const expr::Predicate& numerator_predicate() const { return numerator_; }
+  const std::string& total_text() const { return total_text_; }
+  const std::string& numerator_text() const { return numerator_text_; }
+  // The field of a threshold/aggregate SLI on `record`; nullopt when absent or not a number.
+  std::optional<double> Field(const expr::Record& record) const;
+
  private:
   friend Result<CompiledSli> CompileSli(const Catalog&, const SliSpec&, const Objective&,
                                         BudgetingMethod);
@@ -105,6 +116,8 @@ class CompiledSli {
   EventKind events_ = EventKind::kRequests;
   expr::Predicate total_;      // ratio: total; threshold/aggregate: where
   expr::Predicate numerator_;  // ratio: good or bad
+  std::string total_text_;
+  std::string numerator_text_;
   expr::Schema::Resolved field_;
   Aggregate aggregate_ = Aggregate::kNone;
   Op op_ = Op::kLt;

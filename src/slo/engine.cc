@@ -11,11 +11,11 @@
 namespace ballast::slo {
 namespace {
 
-constexpr size_t kNone = std::numeric_limits<size_t>::max();
 constexpr int64_t kNoDataWindowMs = kMillisPerHour;
 constexpr std::string_view kOtherVariant = "other";
 // Events of timeslice objectives are kept only until their slice closes (plus late data).
 constexpr SeriesOptions kSliceEventOptions{1, 1};
+constexpr int kSliceMinuteDays = 2;
 
 std::string DefinitionHash(const Catalog& catalog, const Object& slo, size_t index) {
   const SloSpec& spec = slo.As<SloSpec>();
@@ -79,6 +79,7 @@ std::string SeriesKey(const CompiledObjective& o, std::string_view variant) {
 Result<std::shared_ptr<const Definitions>> CompileDefinitions(
     const Catalog& catalog, const std::map<std::string, EpochMillis, std::less<>>& apply_times) {
   auto defs = std::make_shared<Definitions>();
+  std::map<std::pair<EventKind, std::string>, int> interned;
   for (const Object& object : catalog.objects()) {
     if (object.kind != Kind::kSlo) continue;
     const SloSpec& spec = object.As<SloSpec>();
@@ -108,6 +109,15 @@ Result<std::shared_ptr<const Definitions>> CompileDefinitions(
                           DefinitionHash(catalog, object, i),
                           compiled.applied_at,
                           spec.objectives[i].time_slice_target.value_or(1.0)};
+      auto intern = [&](const std::string& text, const expr::Predicate& p) -> int {
+        if (text.empty()) return -1;
+        auto [it, inserted] = interned.try_emplace(std::make_pair(o.sli.events(), text),
+                                                   static_cast<int>(defs->predicates.size()));
+        if (inserted) defs->predicates.push_back(p);
+        return it->second;
+      };
+      o.total_predicate = intern(o.sli.total_text(), o.sli.total_predicate());
+      o.numerator_predicate = intern(o.sli.numerator_text(), o.sli.numerator_predicate());
       compiled.objectives.push_back(defs->objectives.size());
       defs->by_service[spec.service].push_back(defs->objectives.size());
       defs->objectives.push_back(std::move(o));
@@ -123,7 +133,9 @@ Result<std::shared_ptr<const Definitions>> CompileDefinitions(
 // SloBatch ---------------------------------------------------------------------------------------
 
 SloBatch::SloBatch(SloEngine& engine) : engine_(engine), defs_(engine.definitions()) {
-  last_slot_.assign(defs_->objectives.size(), kNone);
+  recent_slot_.assign(defs_->objectives.size() * kCachedVariants, 0);
+  memo_generation_.assign(defs_->predicates.size(), 0);
+  memo_value_.assign(defs_->predicates.size(), 0);
 }
 
 const std::vector<size_t>* SloBatch::ObjectivesOf(std::string_view service) {
@@ -134,6 +146,24 @@ const std::vector<size_t>* SloBatch::ObjectivesOf(std::string_view service) {
   last_service_.assign(service);
   last_objectives_ = &it->second;
   return last_objectives_;
+}
+
+uint32_t SloBatch::VariantId(std::string_view variant) {
+  for (size_t i = 0; i < variants_.size(); ++i) {
+    if (variants_[i] == variant) return static_cast<uint32_t>(i);
+  }
+  variants_.emplace_back(variant);
+  return static_cast<uint32_t>(variants_.size() - 1);
+}
+
+bool SloBatch::Holds(int index, const expr::Record& record) {
+  if (index < 0) return true;
+  const auto i = static_cast<size_t>(index);
+  if (memo_generation_[i] != generation_) {
+    memo_generation_[i] = generation_;
+    memo_value_[i] = defs_->predicates[i].Evaluate(record) ? 1 : 0;
+  }
+  return memo_value_[i] != 0;
 }
 
 void SloBatch::OnRequest(int64_t, const telemetry::RequestEvent& e) {
@@ -152,40 +182,61 @@ void SloBatch::OnEvaluation(int64_t, const telemetry::EvaluationEvent& e) {
 
 void SloBatch::ClassifyRecord(const std::vector<size_t>& objectives, const expr::Record& record,
                               EventKind kind, std::string_view variant, EpochMillis time) {
+  if (++generation_ == 0) {  // wrapped: forget every memo
+    std::fill(memo_generation_.begin(), memo_generation_.end(), 0);
+    generation_ = 1;
+  }
+  const uint32_t vid = VariantId(variant);
+  const EpochMillis minute = telemetry::MinuteOf(time);
   for (size_t idx : objectives) {
     const CompiledObjective& o = defs_->objectives[idx];
     if (o.sli.events() != kind) continue;
-    if (o.sli.mode() == CompiledSli::Mode::kAggregate) {
-      std::optional<double> sample = o.sli.Sample(record);
-      if (sample) Count(idx, variant, time, true, sample);
-      continue;
+    const auto obj = static_cast<uint32_t>(idx);
+    switch (o.sli.mode()) {
+      case CompiledSli::Mode::kAggregate: {
+        if (!Holds(o.total_predicate, record)) break;
+        std::optional<double> v = o.sli.Field(record);
+        if (v) Count(obj, vid, minute, true, v);
+        break;
+      }
+      case CompiledSli::Mode::kThreshold: {
+        if (!Holds(o.total_predicate, record)) break;
+        std::optional<double> v = o.sli.Field(record);
+        if (v) Count(obj, vid, minute, Compare(*v, o.sli.op(), o.sli.value()), std::nullopt);
+        break;
+      }
+      case CompiledSli::Mode::kRatioGood:
+        if (Holds(o.total_predicate, record)) {
+          Count(obj, vid, minute, Holds(o.numerator_predicate, record), std::nullopt);
+        }
+        break;
+      case CompiledSli::Mode::kRatioBad:
+        if (Holds(o.total_predicate, record)) {
+          Count(obj, vid, minute, !Holds(o.numerator_predicate, record), std::nullopt);
+        }
+        break;
     }
-    Verdict v = o.sli.Classify(record);
-    if (v == Verdict::kNotCounted) continue;
-    Count(idx, variant, time, v == Verdict::kGood, std::nullopt);
   }
 }
 
-void SloBatch::Count(size_t objective, std::string_view variant, EpochMillis time, bool good,
+void SloBatch::Count(uint32_t objective, uint32_t variant, EpochMillis minute, bool good,
                      std::optional<double> sample) {
   ++classified_;
-  const EpochMillis minute = telemetry::MinuteOf(time);
-  size_t slot = last_slot_[objective];
-  if (slot == kNone || slots_[slot].minute != minute || slots_[slot].variant != variant) {
-    slot = kNone;
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      const Slot& s = slots_[i];
-      if (s.objective == objective && s.minute == minute && s.variant == variant) {
-        slot = i;
-        break;
-      }
-    }
-    if (slot == kNone) {
-      slot = slots_.size();
-      slots_.push_back({objective, std::string(variant), minute, {}, std::nullopt});
+  uint32_t* recent = variant < kCachedVariants
+                         ? &recent_slot_[size_t{objective} * kCachedVariants + variant]
+                         : nullptr;
+  size_t slot;
+  if (recent != nullptr && *recent != 0 && slots_[*recent - 1].minute == minute) {
+    slot = *recent - 1;
+  } else {
+    auto [it, inserted] = slot_index_.try_emplace(SlotKey{objective, variant, minute},
+                                                  static_cast<uint32_t>(slots_.size()));
+    if (inserted) {
+      slots_.push_back({objective, variant, minute, {}, std::nullopt});
       if (sample) slots_.back().sketch.emplace();
     }
-    last_slot_[objective] = slot;
+    slot = it->second;
+    if (recent != nullptr) *recent = static_cast<uint32_t>(slot + 1);
   }
   Slot& s = slots_[slot];
   s.counts.total += 1;
@@ -203,9 +254,13 @@ store::SloCounts SloBatch::Take() {
     }
   };
   std::map<AllKey, Slot> all;
+  constexpr uint32_t kAllVariants = ~uint32_t{0};
   auto emit = [&](const Slot& slot) {
     store::SloSeriesRow row;
-    int64_t id = engine_.ResolveSeries(*defs_, slot.objective, slot.variant, slot.minute, &row);
+    const std::string_view variant = slot.variant == kAllVariants
+                                         ? std::string_view()
+                                         : std::string_view(variants_[slot.variant]);
+    int64_t id = engine_.ResolveSeries(*defs_, slot.objective, variant, slot.minute, &row);
     if (id == 0) return;
     if (row.id != 0 && std::none_of(out.new_series.begin(), out.new_series.end(),
                                     [&](const store::SloSeriesRow& r) { return r.id == row.id; })) {
@@ -217,7 +272,7 @@ store::SloCounts SloBatch::Take() {
   for (Slot& slot : slots_) {
     emit(slot);
     auto [it, inserted] = all.try_emplace(AllKey{slot.objective, slot.minute},
-                                          Slot{slot.objective, "", slot.minute, {}, std::nullopt});
+                                          Slot{slot.objective, kAllVariants, slot.minute, {}, std::nullopt});
     it->second.counts += slot.counts;
     if (slot.sketch) {
       if (!it->second.sketch) it->second.sketch.emplace();
@@ -226,7 +281,9 @@ store::SloCounts SloBatch::Take() {
   }
   for (const auto& [key, slot] : all) emit(slot);
   slots_.clear();
-  std::fill(last_slot_.begin(), last_slot_.end(), kNone);
+  slot_index_.clear();
+  std::fill(recent_slot_.begin(), recent_slot_.end(), 0);
+  variants_.clear();
   return out;
 }
 
@@ -275,7 +332,10 @@ std::unique_ptr<SeriesState> SloEngine::NewSeriesLocked(const CompiledObjective&
                   false,
                   false});
   if (slices) {
-    s->slices.emplace(options_.series);
+    // Slices need minute resolution only for the short alert windows (≤ 6 h by default): two
+    // days of minutes, then hours, keep a 90-day slice series well under 64 KiB.
+    s->slices.emplace(SeriesOptions{std::min(options_.series.minute_days, kSliceMinuteDays),
+                                    options_.series.hour_days});
     s->next_slice = created_at / o.budget.time_slice_ms * o.budget.time_slice_ms;
   }
   return s;

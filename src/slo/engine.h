@@ -21,7 +21,8 @@
 //
 // Timeslices and RatioTimeslices objectives keep a short event series (1 day) from which each
 // slice's verdict is computed when the slice closes (its end plus a grace period for late
-// events, on AdvanceTo), and a slice series over the full retention; percentile objectives
+// events, on AdvanceTo), and a slice series over the full retention (minutes for two days, then
+// hours: the short alert windows need minutes, the rest does not); percentile objectives
 // (`aggregate`) keep a DDSketch per minute of the slices still open.
 //
 // Thread safety: every method may be called from any thread. SloBatch holds a snapshot of the
@@ -70,6 +71,10 @@ struct CompiledObjective {
   std::string definition_hash;
   EpochMillis active_since = 0;  // when the SLO was applied (created or last updated)
   double time_slice_target = 1;  // Timeslices: share of good events that makes a slice good
+  // Indices into Definitions::predicates of sli's selecting and good/bad predicates (-1: every
+  // event): objectives with the same `where` share one, evaluated once per event.
+  int total_predicate = -1;
+  int numerator_predicate = -1;
 };
 
 struct CompiledSlo {
@@ -92,6 +97,8 @@ struct Definitions {
   std::map<std::string, CompiledSlo, std::less<>> slos;
   // service -> indices into objectives
   std::unordered_map<std::string, std::vector<size_t>, ServiceNameHash, std::equal_to<>> by_service;
+  // The distinct predicates of every objective (by event kind and expression text).
+  std::vector<expr::Predicate> predicates;
 };
 
 // Compiles every SLO of `catalog` (apply_times: SLO name -> applied_at). Errors name the SLO and
@@ -145,26 +152,52 @@ class SloBatch final : public telemetry::EventVisitor {
   int64_t classified() const { return classified_; }
 
  private:
+  // Variants of this batch are small integers (VariantId), so that the per-event work compares
+  // numbers, not strings.
   struct Slot {
-    size_t objective;
-    std::string variant;
+    uint32_t objective;
+    uint32_t variant;
     EpochMillis minute;
     Counts counts;
     std::optional<telemetry::DDSketch> sketch;
   };
-  void Count(size_t objective, std::string_view variant, EpochMillis time, bool good,
+  struct SlotKey {
+    uint32_t objective;
+    uint32_t variant;
+    EpochMillis minute;
+    friend bool operator==(const SlotKey&, const SlotKey&) = default;
+  };
+  struct SlotKeyHash {
+    size_t operator()(const SlotKey& k) const {
+      uint64_t h = (uint64_t{k.objective} << 32 | k.variant) * 0x9e3779b97f4a7c15ULL;
+      return static_cast<size_t>(h ^ (static_cast<uint64_t>(k.minute) * 0xc2b2ae3d27d4eb4fULL));
+    }
+  };
+  static constexpr uint32_t kCachedVariants = 8;
+
+  void Count(uint32_t objective, uint32_t variant, EpochMillis minute, bool good,
              std::optional<double> sample);
   void ClassifyRecord(const std::vector<size_t>& objectives, const expr::Record& record,
                       EventKind kind, std::string_view variant, EpochMillis time);
   // The objectives of `service` (nullptr when none); caches the last service seen.
   const std::vector<size_t>* ObjectivesOf(std::string_view service);
+  uint32_t VariantId(std::string_view variant);
+  // Predicate `index` on the current event, evaluated at most once per event.
+  bool Holds(int index, const expr::Record& record);
 
   SloEngine& engine_;
   std::shared_ptr<const Definitions> defs_;
   std::vector<Slot> slots_;
-  std::vector<size_t> last_slot_;  // per objective: the slot used last (cache), or npos
+  std::unordered_map<SlotKey, uint32_t, SlotKeyHash> slot_index_;
+  // Per (objective, variant < kCachedVariants): 1 + the slot used last, 0 when none.
+  std::vector<uint32_t> recent_slot_;
+  std::vector<std::string> variants_;
   std::string last_service_;
   const std::vector<size_t>* last_objectives_ = nullptr;
+  // Per predicate: the event generation it was evaluated for, and its value then.
+  std::vector<uint32_t> memo_generation_;
+  std::vector<uint8_t> memo_value_;
+  uint32_t generation_ = 0;
   int64_t classified_ = 0;
 };
 

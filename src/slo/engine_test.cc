@@ -245,3 +245,44 @@ TEST(SloEngineTest, CorruptSnapshotIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace ballast::slo
+
+namespace ballast::slo {
+namespace {
+
+TEST(SloEngineTest, VariantsWithSlashesSurviveARestore) {
+  auto defs = Compile(kAvailability, kT0);
+  SloEngine engine;
+  engine.Configure(defs);
+  SloBatch batch(engine);
+  batch.OnRequest(1, Event(kT0, false, "team/canary"));
+  batch.OnRequest(1, Event(kT0, true, "stable"));
+  store::SloCounts counts = batch.Take();
+  engine.Apply(counts, 1);
+  std::vector<store::SloSeriesRow> rows = counts.new_series;
+  for (auto& [id, blob] : engine.TakeSnapshot().series) {
+    for (auto& row : rows) {
+      if (row.id == id) row.snapshot = blob;
+    }
+  }
+  SloEngine restored;
+  restored.Configure(defs);
+  auto skipped = restored.Restore(rows, {});
+  ASSERT_TRUE(skipped) << skipped.error().ToString();
+  EXPECT_EQ(*skipped, 0);
+  EXPECT_EQ((*restored.Report("chat-availability", "team/canary", kT0 + 1))[0].status.counts,
+            (Counts{0, 1}));
+}
+
+TEST(SloEngineTest, SharedWhereClausesAreCompiledOnce) {
+  // Two SLOs filtering on the same expression share one predicate.
+  std::string second = kAvailability;
+  second.replace(second.find("chat-availability"), 17, "chat-availability-2");
+  auto defs = Compile(std::string(kAvailability) + "\n---\n" + second, kT0);
+  ASSERT_EQ(defs->objectives.size(), 2u);
+  EXPECT_EQ(defs->predicates.size(), 1u);
+  EXPECT_EQ(defs->objectives[0].numerator_predicate, defs->objectives[1].numerator_predicate);
+  EXPECT_EQ(defs->objectives[0].total_predicate, -1);  // `total` selects every event
+}
+
+}  // namespace
+}  // namespace ballast::slo

@@ -304,13 +304,17 @@ Status GetLevel(Reader& r, Ring& ring, int64_t floor, int64_t head, std::string_
   const auto limit = static_cast<uint64_t>(head - floor + 1);
   if (*n > limit) return Reader::Error(r.offset(), name + " bucket count exceeds the ring");
   int64_t previous = -1;
+  // Built once per level, not per bucket: a restart decodes millions of buckets.
+  const std::string offset_label = name + " bucket offset";
+  const std::string good_label = name + " good count";
+  const std::string total_label = name + " total count";
   for (uint64_t k = 0; k < *n; ++k) {
     const size_t at = r.offset();
-    auto offset = r.Varint(name + " bucket offset");
+    auto offset = r.Varint(offset_label);
     if (!offset) return offset.error();
-    auto good = r.Varint(name + " good count");
+    auto good = r.Varint(good_label);
     if (!good) return good.error();
-    auto total = r.Varint(name + " total count");
+    auto total = r.Varint(total_label);
     if (!total) return total.error();
     if (*offset >= limit || static_cast<int64_t>(*offset) <= previous) {
       return Reader::Error(at, name + " bucket offsets must increase within the ring");

@@ -42,8 +42,6 @@ struct App {
   std::unique_ptr<SloRuntime> slo;
   std::unique_ptr<notify::WebhookNotifier> notifier;
   std::unique_ptr<SloAlerting> alerting;
-  // Burn-rate windows per objective for statuses (the alert rules' windows); empty: defaults.
-  slo::SloEngine::WindowsFor windows_for;
   // Number of firing alerts of an SLO, for the SLO list; may be empty.
   std::function<int(const std::string&)> alerts_for;
   HttpServer* http = nullptr;

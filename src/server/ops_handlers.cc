@@ -21,7 +21,8 @@ void AddOpsRoutes(App& app) {
       {"GET", "/metrics", Role::kViewer, [&app](RequestContext&) -> asio::awaitable<HttpResponse> {
          HttpResponse r;
          r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-         r.body = app.metrics->Render();
+         // Off the network threads: the per-SLO gauges compute every SLO's status.
+         r.body = co_await OffThread(app, [&] { return app.metrics->Render(); });
          co_return r;
        }});
 }

@@ -42,7 +42,7 @@ std::string RenderSloMetrics(App& app) {
   auto defs = app.slo->engine().definitions();
   std::string sli, remaining, burn, total, good;
   for (const auto& [name, compiled] : defs->slos) {
-    auto reports = app.slo->engine().Report(name, "", now, app.windows_for);
+    auto reports = app.slo->engine().Report(name, "", now);
     if (!reports) continue;
     for (const slo::ObjectiveReport& r : *reports) {
       const std::string labels =

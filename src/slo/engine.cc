@@ -271,8 +271,9 @@ store::SloCounts SloBatch::Take() {
   };
   for (Slot& slot : slots_) {
     emit(slot);
-    auto [it, inserted] = all.try_emplace(AllKey{slot.objective, slot.minute},
-                                          Slot{slot.objective, kAllVariants, slot.minute, {}, std::nullopt});
+    auto [it, inserted] =
+        all.try_emplace(AllKey{slot.objective, slot.minute},
+                        Slot{slot.objective, kAllVariants, slot.minute, {}, std::nullopt});
     it->second.counts += slot.counts;
     if (slot.sketch) {
       if (!it->second.sketch) it->second.sketch.emplace();
@@ -512,18 +513,14 @@ void SloEngine::MarkAllDirty() {
   for (auto& [key, s] : by_key_) s->dirty = true;
 }
 
-std::vector<BurnRateWindow> SloEngine::DefaultWindows(const CompiledObjective& o) {
-  return DefaultBurnRateWindows(PeriodMillis(o.budget.window));
-}
-
 SeriesState* SloEngine::FindLocked(const CompiledObjective& o, std::string_view variant) const {
   auto it = by_key_.find(SeriesKey(o, variant));
   return it == by_key_.end() ? nullptr : it->second.get();
 }
 
 Result<std::vector<ObjectiveReport>> SloEngine::Report(std::string_view slo,
-                                                       std::string_view variant, EpochMillis now,
-                                                       const WindowsFor& windows_for) const {
+                                                       std::string_view variant,
+                                                       EpochMillis now) const {
   std::lock_guard lock(mu_);
   const Definitions& defs = *series_defs_;
   auto it = defs.slos.find(slo);
@@ -533,8 +530,7 @@ Result<std::vector<ObjectiveReport>> SloEngine::Report(std::string_view slo,
   for (size_t idx : it->second.objectives) {
     const CompiledObjective& o = defs.objectives[idx];
     const SeriesState* s = FindLocked(o, variant);
-    std::vector<BurnRateWindow> windows =
-        windows_for ? windows_for(o) : WindowsOf(it->second.rules);
+    const std::vector<BurnRateWindow> windows = WindowsOf(it->second.rules);
     EvaluateOptions eo;
     eo.min_events = options_.min_events;
     Result<ObjectiveStatus> st =

@@ -232,13 +232,11 @@ class SloEngine {
   // After a snapshot could not be saved: the next one writes every series.
   void MarkAllDirty();
 
-  // Status of every objective of `slo` for `variant` ("" = all variants). NOT_FOUND for an
-  // unknown SLO. `windows_for` gives the burn-rate windows per objective (default: those of the
-  // SLO's burn-rate alert rules, WindowsOf(rules), so readings line up with the rules).
-  using WindowsFor = std::function<std::vector<BurnRateWindow>(const CompiledObjective&)>;
+  // Status of every objective of `slo` for `variant` ("" = all variants), with the burn rates
+  // over the windows of the SLO's burn-rate alert rules (WindowsOf(rules)), so that readings and
+  // rules line up. NOT_FOUND for an unknown SLO.
   Result<std::vector<ObjectiveReport>> Report(std::string_view slo, std::string_view variant,
-                                              EpochMillis now,
-                                              const WindowsFor& windows_for = {}) const;
+                                              EpochMillis now) const;
   // Chart points of one objective's series (ChartSeries in budget.h).
   Result<std::vector<ChartPoint>> Chart(std::string_view slo, size_t objective,
                                         std::string_view variant, EpochMillis from, EpochMillis to,
@@ -249,8 +247,6 @@ class SloEngine {
   // Memory of every series, and their number.
   size_t MemoryBytes() const;
   size_t SeriesCount() const;
-
-  static std::vector<BurnRateWindow> DefaultWindows(const CompiledObjective& o);
 
  private:
   friend class SloBatch;

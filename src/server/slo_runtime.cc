@@ -45,6 +45,7 @@ SloRuntime::SloRuntime(store::Store& store, const Clock& clock, const SloConfig&
       catalog_(std::make_shared<slo::Catalog>()) {}
 
 SloRuntime::~SloRuntime() {
+  store_.Telemetry().SetSloCountsSink(nullptr);  // waits for a call in progress
   {
     std::lock_guard lock(run_mu_);
     stopping_ = true;
@@ -95,6 +96,10 @@ Result<int64_t> SloRuntime::Start() {
   BALLAST_ASSIGN_OR_RETURN(std::vector<store::SloSeriesRow> series, store_.Slos().LoadSloSeries());
   BALLAST_ASSIGN_OR_RETURN(std::vector<store::SloDeltaRow> deltas, store_.Slos().LoadSloDeltas());
   BALLAST_ASSIGN_OR_RETURN(int64_t skipped, engine_.Restore(series, deltas));
+  // From now on every committed ingest group reaches the engine, atomically per group, before
+  // its batches are acknowledged.
+  store_.Telemetry().SetSloCountsSink(
+      [this](const store::SloCounts& counts, int64_t seq) { engine_.Apply(counts, seq); });
   engine_.AdvanceTo(clock_.NowMillis());
   const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - started)

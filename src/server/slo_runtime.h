@@ -4,7 +4,8 @@
 //
 //   SloRuntime slo(*store, clock, config.slo);
 //   BALLAST_RETURN_IF_ERROR(slo.Start());     // load objects, restore series (timed)
-//   ... ingest: SloBatch batch(slo.engine()); ... commit ... slo.engine().Apply(...)
+//   ... ingest: SloBatch batch(slo.engine()); commit.slo = batch.Take(); CommitIngest(commit)
+//       (Start made the store hand every committed group's counts to engine().Apply)
 //   slo.Stop();                               // final snapshot; before store->Close()
 //
 // Thread safety: Apply and Delete serialise on one mutex (the catalog, the store write and the
@@ -51,7 +52,8 @@ class SloRuntime {
   SloRuntime(store::Store& store, const Clock& clock, const SloConfig& config);
   ~SloRuntime();
 
-  // Loads the stored objects and the engine's series. Returns how long it took (ms).
+  // Loads the stored objects and the engine's series, then sets the store's SloCountsSink to the
+  // engine (cleared by the destructor). Returns how long it took (ms).
   Result<int64_t> Start();
   // Starts the evaluation thread (slices, snapshots, and the hook below each tick).
   void StartEvaluating();

@@ -111,19 +111,15 @@ asio::awaitable<HttpResponse> CommitAndAnswer(App& app, telemetry::IngestResult&
   commit.batch = std::move(result.batch);
   commit.received_at = app.clock->NowMillis();
   std::vector<telemetry::NewSeriesKey> new_keys = commit.batch.new_keys;
-  // The engine counts the batch on the writer thread right after the commit (before the next
-  // group, so a snapshot never misses a committed delta): shared with the completion.
-  auto counted = std::make_shared<store::SloCounts>(slo_counts);
+  // The store hands the SLO counts of each committed group to the engine (SloRuntime sets the
+  // sink) before this batch's completion runs.
   commit.slo = std::move(slo_counts);
 
   using Outcome = Result<store::IngestOutcome>;
   Outcome outcome = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Outcome)>(
-      [&app, &commit, &counted](auto handler) {
+      [&app, &commit](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto finish = [shared, &app, counted](Outcome r) {
-          if (r && r->kind == store::IngestOutcome::Kind::kApplied && !counted->empty()) {
-            app.slo->engine().Apply(*counted, r->slo_seq);
-          }
+        auto finish = [shared](Outcome r) {
           auto ex = asio::get_associated_executor(*shared);
           asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
         };

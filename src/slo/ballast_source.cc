@@ -235,6 +235,7 @@ Result<CompiledSli> CompileSli(const Catalog& catalog, const SliSpec& sli,
     out.total_ = q->predicate;
     out.total_text_ = q->where;
     out.field_ = q->field_slot;
+    out.field_name_ = q->field;
     out.op_ = *objective.op;
     out.value_ = *objective.value;
     out.aggregate_ = q->aggregate;

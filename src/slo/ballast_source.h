@@ -108,6 +108,8 @@ class CompiledSli {
   const std::string& numerator_text() const { return numerator_text_; }
   // The field of a threshold/aggregate SLI on `record`; nullopt when absent or not a number.
   std::optional<double> Field(const expr::Record& record) const;
+  // Its name as written ("ttft_ms", "scores.quality"); empty for ratio SLIs.
+  const std::string& field_name() const { return field_name_; }
 
  private:
   friend Result<CompiledSli> CompileSli(const Catalog&, const SliSpec&, const Objective&,
@@ -119,6 +121,7 @@ class CompiledSli {
   std::string total_text_;
   std::string numerator_text_;
   expr::Schema::Resolved field_;
+  std::string field_name_;
   Aggregate aggregate_ = Aggregate::kNone;
   Op op_ = Op::kLt;
   double value_ = 0;

@@ -113,9 +113,17 @@ Result<std::shared_ptr<const Definitions>> CompileDefinitions(
         if (text.empty()) return -1;
         auto [it, inserted] = interned.try_emplace(std::make_pair(o.sli.events(), text),
                                                    static_cast<int>(defs->predicates.size()));
-        if (inserted) defs->predicates.push_back(p);
+        if (inserted) {
+          defs->predicates.push_back(p);
+          defs->request_predicates.push_back(o.sli.events() == EventKind::kRequests
+                                                 ? RequestPredicate::Compile(text)
+                                                 : std::nullopt);
+        }
         return it->second;
       };
+      if (o.sli.events() == EventKind::kRequests && !o.sli.field_name().empty()) {
+        o.request_field = RequestField::Of(o.sli.field_name());
+      }
       o.total_predicate = intern(o.sli.total_text(), o.sli.total_predicate());
       o.numerator_predicate = intern(o.sli.numerator_text(), o.sli.numerator_predicate());
       compiled.objectives.push_back(defs->objectives.size());
@@ -128,164 +136,6 @@ Result<std::shared_ptr<const Definitions>> CompileDefinitions(
     defs->slos.emplace(object.metadata.name, std::move(compiled));
   }
   return std::shared_ptr<const Definitions>(std::move(defs));
-}
-
-// SloBatch ---------------------------------------------------------------------------------------
-
-SloBatch::SloBatch(SloEngine& engine) : engine_(engine), defs_(engine.definitions()) {
-  recent_slot_.assign(defs_->objectives.size() * kCachedVariants, 0);
-  memo_generation_.assign(defs_->predicates.size(), 0);
-  memo_value_.assign(defs_->predicates.size(), 0);
-}
-
-const std::vector<size_t>* SloBatch::ObjectivesOf(std::string_view service) {
-  if (defs_->by_service.empty()) return nullptr;
-  if (last_objectives_ != nullptr && service == last_service_) return last_objectives_;
-  auto it = defs_->by_service.find(service);
-  if (it == defs_->by_service.end()) return nullptr;
-  last_service_.assign(service);
-  last_objectives_ = &it->second;
-  return last_objectives_;
-}
-
-uint32_t SloBatch::VariantId(std::string_view variant) {
-  for (size_t i = 0; i < variants_.size(); ++i) {
-    if (variants_[i] == variant) return static_cast<uint32_t>(i);
-  }
-  variants_.emplace_back(variant);
-  return static_cast<uint32_t>(variants_.size() - 1);
-}
-
-bool SloBatch::Holds(int index, const expr::Record& record) {
-  if (index < 0) return true;
-  const auto i = static_cast<size_t>(index);
-  if (memo_generation_[i] != generation_) {
-    memo_generation_[i] = generation_;
-    memo_value_[i] = defs_->predicates[i].Evaluate(record) ? 1 : 0;
-  }
-  return memo_value_[i] != 0;
-}
-
-void SloBatch::OnRequest(int64_t, const telemetry::RequestEvent& e) {
-  const std::vector<size_t>* objectives = ObjectivesOf(e.service);
-  if (objectives == nullptr) return;
-  telemetry::RequestEventRecord record(e);
-  ClassifyRecord(*objectives, record, EventKind::kRequests, e.variant, e.time);
-}
-
-void SloBatch::OnEvaluation(int64_t, const telemetry::EvaluationEvent& e) {
-  const std::vector<size_t>* objectives = ObjectivesOf(e.service);
-  if (objectives == nullptr) return;
-  telemetry::EvaluationEventRecord record(e);
-  ClassifyRecord(*objectives, record, EventKind::kEvaluations, e.variant, e.time);
-}
-
-void SloBatch::ClassifyRecord(const std::vector<size_t>& objectives, const expr::Record& record,
-                              EventKind kind, std::string_view variant, EpochMillis time) {
-  if (++generation_ == 0) {  // wrapped: forget every memo
-    std::fill(memo_generation_.begin(), memo_generation_.end(), 0);
-    generation_ = 1;
-  }
-  const uint32_t vid = VariantId(variant);
-  const EpochMillis minute = telemetry::MinuteOf(time);
-  for (size_t idx : objectives) {
-    const CompiledObjective& o = defs_->objectives[idx];
-    if (o.sli.events() != kind) continue;
-    const auto obj = static_cast<uint32_t>(idx);
-    switch (o.sli.mode()) {
-      case CompiledSli::Mode::kAggregate: {
-        if (!Holds(o.total_predicate, record)) break;
-        std::optional<double> v = o.sli.Field(record);
-        if (v) Count(obj, vid, minute, true, v);
-        break;
-      }
-      case CompiledSli::Mode::kThreshold: {
-        if (!Holds(o.total_predicate, record)) break;
-        std::optional<double> v = o.sli.Field(record);
-        if (v) Count(obj, vid, minute, Compare(*v, o.sli.op(), o.sli.value()), std::nullopt);
-        break;
-      }
-      case CompiledSli::Mode::kRatioGood:
-        if (Holds(o.total_predicate, record)) {
-          Count(obj, vid, minute, Holds(o.numerator_predicate, record), std::nullopt);
-        }
-        break;
-      case CompiledSli::Mode::kRatioBad:
-        if (Holds(o.total_predicate, record)) {
-          Count(obj, vid, minute, !Holds(o.numerator_predicate, record), std::nullopt);
-        }
-        break;
-    }
-  }
-}
-
-void SloBatch::Count(uint32_t objective, uint32_t variant, EpochMillis minute, bool good,
-                     std::optional<double> sample) {
-  ++classified_;
-  uint32_t* recent = variant < kCachedVariants
-                         ? &recent_slot_[size_t{objective} * kCachedVariants + variant]
-                         : nullptr;
-  size_t slot;
-  if (recent != nullptr && *recent != 0 && slots_[*recent - 1].minute == minute) {
-    slot = *recent - 1;
-  } else {
-    auto [it, inserted] = slot_index_.try_emplace(SlotKey{objective, variant, minute},
-                                                  static_cast<uint32_t>(slots_.size()));
-    if (inserted) {
-      slots_.push_back({objective, variant, minute, {}, std::nullopt});
-      if (sample) slots_.back().sketch.emplace();
-    }
-    slot = it->second;
-    if (recent != nullptr) *recent = static_cast<uint32_t>(slot + 1);
-  }
-  Slot& s = slots_[slot];
-  s.counts.total += 1;
-  if (good) s.counts.good += 1;
-  if (sample && s.sketch) s.sketch->Add(*sample);
-}
-
-store::SloCounts SloBatch::Take() {
-  store::SloCounts out;
-  struct AllKey {
-    size_t objective;
-    EpochMillis minute;
-    bool operator<(const AllKey& o) const {
-      return objective != o.objective ? objective < o.objective : minute < o.minute;
-    }
-  };
-  std::map<AllKey, Slot> all;
-  constexpr uint32_t kAllVariants = ~uint32_t{0};
-  auto emit = [&](const Slot& slot) {
-    store::SloSeriesRow row;
-    const std::string_view variant = slot.variant == kAllVariants
-                                         ? std::string_view()
-                                         : std::string_view(variants_[slot.variant]);
-    int64_t id = engine_.ResolveSeries(*defs_, slot.objective, variant, slot.minute, &row);
-    if (id == 0) return;
-    if (row.id != 0 && std::none_of(out.new_series.begin(), out.new_series.end(),
-                                    [&](const store::SloSeriesRow& r) { return r.id == row.id; })) {
-      out.new_series.push_back(std::move(row));
-    }
-    out.deltas.push_back({id, slot.minute, slot.counts.good, slot.counts.total,
-                          slot.sketch ? slot.sketch->Serialize() : std::string()});
-  };
-  for (Slot& slot : slots_) {
-    emit(slot);
-    auto [it, inserted] =
-        all.try_emplace(AllKey{slot.objective, slot.minute},
-                        Slot{slot.objective, kAllVariants, slot.minute, {}, std::nullopt});
-    it->second.counts += slot.counts;
-    if (slot.sketch) {
-      if (!it->second.sketch) it->second.sketch.emplace();
-      it->second.sketch->Merge(*slot.sketch);
-    }
-  }
-  for (const auto& [key, slot] : all) emit(slot);
-  slots_.clear();
-  slot_index_.clear();
-  std::fill(recent_slot_.begin(), recent_slot_.end(), 0);
-  variants_.clear();
-  return out;
 }
 
 // SloEngine --------------------------------------------------------------------------------------
@@ -311,6 +161,7 @@ void SloEngine::Configure(std::shared_ptr<const Definitions> defs) {
     }
   }
   series_defs_ = defs;
+  resolved_.clear();
   std::lock_guard dlock(defs_mu_);
   defs_ = std::move(defs);
 }
@@ -342,12 +193,10 @@ std::unique_ptr<SeriesState> SloEngine::NewSeriesLocked(const CompiledObjective&
   return s;
 }
 
-int64_t SloEngine::ResolveSeries(const Definitions& defs, size_t objective,
-                                 std::string_view variant, EpochMillis first_minute,
-                                 store::SloSeriesRow* row) {
+SeriesState* SloEngine::CreateOrFindLocked(const Definitions& defs, size_t objective,
+                                           std::string_view variant, EpochMillis first_minute) {
   const CompiledObjective& o = defs.objectives[objective];
   std::string key = SeriesKey(o, variant);
-  std::lock_guard lock(mu_);
   auto it = by_key_.find(key);
   if (it == by_key_.end()) {
     // The objective must still be current: a batch may have started before a Configure.
@@ -355,7 +204,7 @@ int64_t SloEngine::ResolveSeries(const Definitions& defs, size_t objective,
     if (slo == series_defs_->slos.end() || o.index >= slo->second.objectives.size() ||
         series_defs_->objectives[slo->second.objectives[o.index]].definition_hash !=
             o.definition_hash) {
-      return 0;
+      return nullptr;
     }
     if (!variant.empty() && variant != kOtherVariant) {
       int variants = 0;
@@ -375,9 +224,31 @@ int64_t SloEngine::ResolveSeries(const Definitions& defs, size_t objective,
     it = by_key_.emplace(key, std::move(state)).first;
     by_id_[it->second->id] = it->second.get();
   }
-  SeriesState& s = *it->second;
-  if (!s.persisted) *row = {s.id, s.key, s.slo, s.created_at, ""};
-  return s.id;
+  return it->second.get();
+}
+
+int64_t SloEngine::ResolveSeriesLocked(const Definitions& defs, size_t objective,
+                                       std::string_view variant, EpochMillis first_minute,
+                                       store::SloSeriesRow* row) {
+  SeriesState* s = nullptr;
+  std::vector<std::pair<std::string, SeriesState*>>* cached = nullptr;
+  if (&defs == series_defs_.get()) {
+    if (resolved_.size() != defs.objectives.size()) resolved_.assign(defs.objectives.size(), {});
+    cached = &resolved_[objective];
+    for (const auto& [v, state] : *cached) {
+      if (v == variant) {
+        s = state;
+        break;
+      }
+    }
+  }
+  if (s == nullptr) {
+    s = CreateOrFindLocked(defs, objective, variant, first_minute);
+    if (s == nullptr) return 0;
+    if (cached != nullptr) cached->emplace_back(std::string(variant), s);
+  }
+  if (!s->persisted) *row = {s->id, s->key, s->slo, s->created_at, ""};
+  return s->id;
 }
 
 void SloEngine::ApplyDeltaLocked(const Definitions& defs, const store::SloCountDelta& d) {
@@ -411,6 +282,7 @@ Result<int64_t> SloEngine::Restore(const std::vector<store::SloSeriesRow>& rows,
                                    const std::vector<store::SloDeltaRow>& deltas) {
   std::lock_guard lock(mu_);
   const Definitions& defs = *series_defs_;
+  resolved_.clear();  // series may be replaced
   int64_t skipped = 0;
   for (const store::SloSeriesRow& row : rows) {
     next_id_ = std::max(next_id_, row.id + 1);

@@ -9,11 +9,14 @@
 //   options.also = &batch;                         // every accepted event is classified
 //   IngestResult r = IngestNdjson(body, options, ...);
 //   commit.slo = batch.Take();                     // counter deltas + series not yet stored
-//   store.CommitIngest(commit, [&](outcome) { engine.Apply(slo_counts, outcome->slo_seq); });
+//   store.CommitIngest(commit, done);              // the store's SloCountsSink then calls
+//                                                  // engine.Apply(group counts, group seq)
 //
 // Counts reach memory only after they are durable (Apply), so a replayed or failed ingest never
-// counts. Every objective keeps a series per variant and one over all variants (variant ""),
-// which alerts use. A new SLO counts events ingested after it was applied.
+// counts. The store applies each group commit's merged counts in one Apply, so the seq a
+// snapshot reports (TakeSnapshot) covers exactly the deltas the engine holds. Every objective
+// keeps a series per variant and one over all variants (variant ""), which alerts use. A new SLO
+// counts events ingested after it was applied.
 //
 // Series identity: "<slo>/<objective>/<variant or *>/<definition hash>", where the hash covers
 // the SLI, the budgeting method and the objective's op/value/time slice: changing the target or
@@ -29,6 +32,7 @@
 // definitions; Apply, AdvanceTo, Restore, Snapshot and the reports serialise on one mutex.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -46,6 +50,7 @@
 #include "slo/ballast_source.h"
 #include "slo/budget.h"
 #include "slo/catalog.h"
+#include "slo/request_predicate.h"
 #include "slo/series.h"
 #include "store/slo_store.h"
 #include "telemetry/ddsketch.h"
@@ -75,6 +80,8 @@ struct CompiledObjective {
   // event): objectives with the same `where` share one, evaluated once per event.
   int total_predicate = -1;
   int numerator_predicate = -1;
+  // sli's field read directly from a RequestEvent (requests SLIs with a field).
+  std::optional<RequestField> request_field;
 };
 
 struct CompiledSlo {
@@ -99,6 +106,8 @@ struct Definitions {
   std::unordered_map<std::string, std::vector<size_t>, ServiceNameHash, std::equal_to<>> by_service;
   // The distinct predicates of every objective (by event kind and expression text).
   std::vector<expr::Predicate> predicates;
+  // predicates[i] compiled for RequestEvent (request_predicate.h) where it covers the expression.
+  std::vector<std::optional<RequestPredicate>> request_predicates;
 };
 
 // Compiles every SLO of `catalog` (apply_times: SLO name -> applied_at). Errors name the SLO and
@@ -177,13 +186,17 @@ class SloBatch final : public telemetry::EventVisitor {
 
   void Count(uint32_t objective, uint32_t variant, EpochMillis minute, bool good,
              std::optional<double> sample);
+  // `request`: the same event as `record` when it is a request (fast predicates and fields).
   void ClassifyRecord(const std::vector<size_t>& objectives, const expr::Record& record,
-                      EventKind kind, std::string_view variant, EpochMillis time);
+                      const telemetry::RequestEvent* request, EventKind kind,
+                      std::string_view variant, EpochMillis time);
+  static std::optional<double> FieldOf(const CompiledObjective& o, const expr::Record& record,
+                                       const telemetry::RequestEvent* request);
   // The objectives of `service` (nullptr when none); caches the last service seen.
   const std::vector<size_t>* ObjectivesOf(std::string_view service);
   uint32_t VariantId(std::string_view variant);
   // Predicate `index` on the current event, evaluated at most once per event.
-  bool Holds(int index, const expr::Record& record);
+  bool Holds(int index, const expr::Record& record, const telemetry::RequestEvent* request);
 
   SloEngine& engine_;
   std::shared_ptr<const Definitions> defs_;
@@ -192,8 +205,16 @@ class SloBatch final : public telemetry::EventVisitor {
   // Per (objective, variant < kCachedVariants): 1 + the slot used last, 0 when none.
   std::vector<uint32_t> recent_slot_;
   std::vector<std::string> variants_;
-  std::string last_service_;
-  const std::vector<size_t>* last_objectives_ = nullptr;
+  // The services seen last and their objectives (nullptr: none), replaced round-robin: a batch
+  // usually mixes a few services, which then never reach the hash map.
+  struct RecentService {
+    std::string name;
+    const std::vector<size_t>* objectives = nullptr;
+  };
+  static constexpr size_t kRecentServices = 8;
+  std::array<RecentService, kRecentServices> recent_services_;
+  size_t recent_count_ = 0;
+  size_t recent_next_ = 0;
   // Per predicate: the event generation it was evaluated for, and its value then.
   std::vector<uint32_t> memo_generation_;
   std::vector<uint8_t> memo_value_;
@@ -250,10 +271,12 @@ class SloEngine {
 
  private:
   friend class SloBatch;
-  // Finds or creates the series of (objective, variant); returns its id, and whether its row
-  // still has to be stored (then `row` is filled).
-  int64_t ResolveSeries(const Definitions& defs, size_t objective, std::string_view variant,
-                        EpochMillis first_minute, store::SloSeriesRow* row);
+  // Finds or creates the series of (objective, variant) (mu_ held); returns its id (0 when the
+  // objective is no longer current), and fills `row` when the series still has to be stored.
+  int64_t ResolveSeriesLocked(const Definitions& defs, size_t objective, std::string_view variant,
+                              EpochMillis first_minute, store::SloSeriesRow* row);
+  SeriesState* CreateOrFindLocked(const Definitions& defs, size_t objective,
+                                  std::string_view variant, EpochMillis first_minute);
   SeriesState* FindLocked(const CompiledObjective& o, std::string_view variant) const;
   void ApplyDeltaLocked(const Definitions& defs, const store::SloCountDelta& d);
   void CloseSlicesLocked(SeriesState& s, const CompiledObjective& o, EpochMillis now);
@@ -269,6 +292,10 @@ class SloEngine {
   std::shared_ptr<const Definitions> series_defs_;                        // guarded by mu_
   std::unordered_map<std::string, std::unique_ptr<SeriesState>> by_key_;  // guarded by mu_
   std::unordered_map<int64_t, SeriesState*> by_id_;                       // guarded by mu_
+  // Per objective of series_defs_: the series each variant resolved to, so that SloBatch::Take
+  // finds a batch's series without building keys. Cleared whenever series_defs_ or by_key_ lose
+  // entries.
+  std::vector<std::vector<std::pair<std::string, SeriesState*>>> resolved_;  // guarded by mu_
   int64_t next_id_ = 1;                                                   // guarded by mu_
   int64_t applied_seq_ = 0;                                               // guarded by mu_
 };

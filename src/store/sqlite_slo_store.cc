@@ -125,7 +125,30 @@ Result<std::optional<StoredObject>> ApplyWrite(Connection& db, const ObjectWrite
 
 }  // namespace
 
-Result<int64_t> InsertSloCounts(Connection& db, const SloCounts& counts) {
+Result<SloGroupDeltas::Checked> SloGroupDeltas::Check(Connection& db, SloCounts counts) const {
+  Checked out;
+  out.sketches.reserve(counts.deltas.size());
+  const double accuracy = telemetry::DDSketch().relative_accuracy();
+  for (const SloCountDelta& d : counts.deltas) {
+    if (d.good > d.total) {
+      return Status::InvalidArgument("good exceeds total", "slo.deltas.good");
+    }
+    if (d.sketch.empty()) {
+      out.sketches.emplace_back();
+      continue;
+    }
+    // Decoded now, so that merging the group's sketches later cannot fail.
+    Result<telemetry::DDSketch> sketch = telemetry::DDSketch::Deserialize(d.sketch);
+    if (!sketch) {
+      return Status::InvalidArgument("sketch does not decode: " + sketch.error().message(),
+                                     "slo.deltas.sketch");
+    }
+    if (sketch->relative_accuracy() != accuracy) {
+      return Status::InvalidArgument("sketch relative accuracy is not the evaluator's",
+                                     "slo.deltas.sketch");
+    }
+    out.sketches.push_back(std::move(*sketch));
+  }
   for (const SloSeriesRow& s : counts.new_series) {
     BALLAST_ASSIGN_OR_RETURN(Statement st,
                              db.Prepare("INSERT OR IGNORE INTO slo_series (id, series_key, slo, "
@@ -133,20 +156,68 @@ Result<int64_t> InsertSloCounts(Connection& db, const SloCounts& counts) {
     BALLAST_RETURN_IF_ERROR(st.BindAll(s.id, s.series_key, s.slo, s.created_at));
     BALLAST_RETURN_IF_ERROR(st.Run());
   }
-  int64_t last = 0;
-  for (const SloCountDelta& d : counts.deltas) {
-    if (d.good > d.total) {
-      return Status::InvalidArgument("good exceeds total", "slo.deltas.good");
+  out.counts = std::move(counts);
+  return out;
+}
+
+void SloGroupDeltas::Stage(Checked checked) {
+  for (SloSeriesRow& s : checked.counts.new_series) new_series_.push_back(std::move(s));
+  for (size_t i = 0; i < checked.counts.deltas.size(); ++i) {
+    SloCountDelta& d = checked.counts.deltas[i];
+    std::optional<telemetry::DDSketch>& sketch = checked.sketches[i];
+    auto [it, inserted] = index_.try_emplace({d.series_id, d.minute}, deltas_.size());
+    if (inserted) {
+      deltas_.push_back({std::move(d), std::move(sketch), false});
+      continue;
     }
+    Staged& s = deltas_[it->second];
+    s.delta.good += d.good;
+    s.delta.total += d.total;
+    if (!sketch) continue;
+    if (s.sketch) {
+      s.sketch->Merge(*sketch);  // equal accuracies: checked by Check
+      s.reserialize = true;
+    } else {
+      s.sketch = std::move(sketch);
+      s.delta.sketch = std::move(d.sketch);
+    }
+  }
+}
+
+Status SloGroupDeltas::Flush(Connection& db) {
+  last_seq_ = 0;
+  for (Staged& s : deltas_) {
+    if (s.reserialize) {
+      s.delta.sketch = s.sketch->Serialize();
+      s.reserialize = false;
+    }
+    const SloCountDelta& d = s.delta;
     BALLAST_ASSIGN_OR_RETURN(
         Statement st, db.Prepare("INSERT INTO slo_deltas (series_id, minute, good, total, sketch) "
                                  "VALUES (?, ?, ?, ?, ?)"));
     BALLAST_RETURN_IF_ERROR(st.BindAll(d.series_id, d.minute, static_cast<int64_t>(d.good),
                                        static_cast<int64_t>(d.total), Blob{d.sketch}));
     BALLAST_RETURN_IF_ERROR(st.Run());
-    last = db.LastInsertRowid();
+    last_seq_ = db.LastInsertRowid();
   }
-  return last;
+  return Status::Ok();
+}
+
+SloCounts SloGroupDeltas::TakeCommitted(int64_t* seq) {
+  SloCounts out;
+  out.new_series = std::move(new_series_);
+  out.deltas.reserve(deltas_.size());
+  for (Staged& s : deltas_) out.deltas.push_back(std::move(s.delta));
+  *seq = last_seq_;
+  Clear();
+  return out;
+}
+
+void SloGroupDeltas::Clear() {
+  new_series_.clear();
+  deltas_.clear();
+  index_.clear();
+  last_seq_ = 0;
 }
 
 Result<std::vector<StoredObject>> SqliteSloStore::ListObjects(std::string_view kind) {

@@ -1,21 +1,72 @@
 // SqliteSloStore: SloStore over SQLite (internal; callers get it through Store::Slos()). Writes go
-// through the writer (durable when they return); reads use the pool. The SLO count deltas of an
-// ingest are written by SqliteTelemetryStore::ApplyIngest through InsertSloCounts, in the
-// ingest's own savepoint.
+// through the writer (durable when they return); reads use the pool. The SLO count deltas of
+// ingests reach the database through SloGroupDeltas, which SqliteTelemetryStore drives as part
+// of its group commit.
 //
-// Thread safety: every method from any thread except the writer thread.
+// Thread safety: SqliteSloStore methods from any thread except the writer thread; SloGroupDeltas
+// on the writer thread only.
 #pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "store/reader_pool.h"
 #include "store/slo_store.h"
 #include "store/sqlite.h"
 #include "store/writer.h"
+#include "telemetry/ddsketch.h"
 
 namespace ballast::store {
 
-// Inserts `counts` on the writer's connection; returns the seq of the last delta inserted (0
-// when there were none).
-Result<int64_t> InsertSloCounts(Connection& db, const SloCounts& counts);
+// The SLO count deltas of one writer group, merged per (series, minute), so that a group of many
+// ingests appends ONE slo_deltas row per (series, minute) it touched instead of one per ingest
+// and (series, minute). Per ingest, inside its savepoint:
+//
+//   BALLAST_ASSIGN_OR_RETURN(auto checked, group.Check(db, counts));  // fallible: SQL, validation
+//   ... other fallible work ...
+//   group.Stage(std::move(checked));                                 // infallible, memory only
+//
+// then once per group: Flush (in BeforeCommit: writes the rows), and after the commit
+// TakeCommitted (the merged counts and the seq of the last row, for the evaluator), or Clear
+// after a rollback. A savepoint that fails before Stage leaves nothing staged, so a failed ingest
+// never counts; an idempotent replay never reaches Check.
+class SloGroupDeltas {
+ public:
+  // One ingest's counts, validated, its new series inserted (INSERT OR IGNORE) and its sketches
+  // decoded.
+  struct Checked {
+    SloCounts counts;
+    std::vector<std::optional<telemetry::DDSketch>> sketches;  // per delta
+  };
+  // INVALID_ARGUMENT (field slo.deltas.*) for good > total, a minute that is not the start of a
+  // minute, or a sketch that does not decode or has another accuracy than DDSketch's default.
+  Result<Checked> Check(Connection& db, SloCounts counts) const;
+  void Stage(Checked checked);
+  bool empty() const { return deltas_.empty() && new_series_.empty(); }
+
+  // Appends one row per staged (series, minute); remembers the seq of the last one.
+  Status Flush(Connection& db);
+  // After the group committed: what it stored, merged, and the seq of its last row (0 when it
+  // had no delta). Clears the stage.
+  SloCounts TakeCommitted(int64_t* seq);
+  // After a rollback: forgets the group.
+  void Clear();
+
+ private:
+  struct Staged {
+    SloCountDelta delta;  // `sketch`: the bytes of the only sketch, while there is one
+    std::optional<telemetry::DDSketch> sketch;  // the decoded (and merged) sketches
+    bool reserialize = false;                   // two or more sketches were merged
+  };
+  std::vector<SloSeriesRow> new_series_;
+  std::vector<Staged> deltas_;
+  std::map<std::pair<int64_t, EpochMillis>, size_t> index_;  // (series, minute) -> deltas_
+  int64_t last_seq_ = 0;
+};
 
 class SqliteSloStore final : public SloStore {
  public:
@@ -26,8 +77,7 @@ class SqliteSloStore final : public SloStore {
                                                 std::string_view name) override;
   Result<std::vector<StoredObject>> WriteObjects(std::vector<ObjectWrite> writes) override;
   Result<std::vector<ObjectHistoryEntry>> ObjectHistory(std::string_view kind,
-                                                        std::string_view name,
-                                                        int limit) override;
+                                                        std::string_view name, int limit) override;
 
   Result<std::vector<SloSeriesRow>> LoadSloSeries() override;
   Result<std::vector<SloDeltaRow>> LoadSloDeltas() override;

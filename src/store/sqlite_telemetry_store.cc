@@ -59,6 +59,11 @@ SqliteTelemetryStore::SqliteTelemetryStore(Writer& writer, ReaderPool& readers, 
 
 // ---- Writes ----
 
+void SqliteTelemetryStore::SetSloCountsSink(SloCountsSink sink) {
+  std::lock_guard lock(sink_mu_);
+  sink_ = std::move(sink);
+}
+
 Status SqliteTelemetryStore::CommitIngest(IngestCommit commit,
                                           std::function<void(Result<IngestOutcome>)> done) {
   struct Pending {
@@ -73,9 +78,13 @@ Status SqliteTelemetryStore::CommitIngest(IngestCommit commit,
                            pending->outcome = std::move(*outcome);
                            return Status::Ok();
                          },
-                         [pending](const Status& st) {
+                         [this, pending](const Status& st) {
                            if (!pending->done) return;
                            if (st.ok()) {
+                             // Runs after AfterCommit, before the next group: the group's seq.
+                             if (pending->outcome.kind == IngestOutcome::Kind::kApplied) {
+                               pending->outcome.slo_seq = slo_group_seq_;
+                             }
                              pending->done(std::move(pending->outcome));
                            } else {
                              pending->done(st);
@@ -83,8 +92,7 @@ Status SqliteTelemetryStore::CommitIngest(IngestCommit commit,
                          }});
 }
 
-Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db,
-                                                        const IngestCommit& commit) {
+Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db, IngestCommit& commit) {
   const EpochMillis now = clock_.NowMillis();
   // 1. Idempotency: a live key decides the outcome without applying anything.
   if (!commit.idempotency_key.empty()) {
@@ -137,8 +145,10 @@ Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db,
     rows.push_back(row);
   }
 
-  // The SLO evaluator's deltas (fallible SQL, before any memory changes).
-  BALLAST_ASSIGN_OR_RETURN(int64_t slo_seq, InsertSloCounts(db, commit.slo));
+  // The SLO evaluator's deltas: checked and their new series stored now (fallible), staged for
+  // the group's rows last.
+  BALLAST_ASSIGN_OR_RETURN(SloGroupDeltas::Checked slo,
+                           slo_group_.Check(db, std::move(commit.slo)));
 
   // 3. The key, in the same transaction as the counts it produced.
   if (!commit.idempotency_key.empty()) {
@@ -158,7 +168,8 @@ Result<IngestOutcome> SqliteTelemetryStore::ApplyIngest(Connection& db,
     rows[i]->dirty = true;
   }
   known_keys_.insert(batch_keys.begin(), batch_keys.end());
-  return IngestOutcome{IngestOutcome::Kind::kApplied, commit.response_json, slo_seq};
+  slo_group_.Stage(std::move(slo));
+  return IngestOutcome{IngestOutcome::Kind::kApplied, commit.response_json, 0};
 }
 
 Status SqliteTelemetryStore::InsertSeriesKey(Connection& db, const telemetry::NewSeriesKey& k) {
@@ -263,15 +274,24 @@ Status SqliteTelemetryStore::BeforeCommit(Connection& db) {
     BALLAST_RETURN_IF_ERROR(st.BindAll(span.first, span.second, key_id));
     BALLAST_RETURN_IF_ERROR(st.Run());
   }
-  return Status::Ok();
+  return slo_group_.Flush(db);
 }
 
-void SqliteTelemetryStore::AfterCommit() { cache_.MarkAllCleanAndTrim(); }
+void SqliteTelemetryStore::AfterCommit() {
+  cache_.MarkAllCleanAndTrim();
+  slo_group_seq_ = 0;
+  if (slo_group_.empty()) return;
+  SloCounts counts = slo_group_.TakeCommitted(&slo_group_seq_);
+  std::lock_guard lock(sink_mu_);
+  if (sink_) sink_(counts, slo_group_seq_);
+}
 
 void SqliteTelemetryStore::AfterRollback() {
-  // Dirty rows and keys inserted by the group never reached the database.
+  // Dirty rows, keys and SLO deltas staged by the group never reached the database.
   cache_.Clear();
   known_keys_.clear();
+  slo_group_.Clear();
+  slo_group_seq_ = 0;
 }
 
 Status SqliteTelemetryStore::Prune(EpochMillis idempotency_before, EpochMillis rollups_before) {

@@ -6,6 +6,11 @@
 // commits it (with its idempotency key) in a group transaction and fsyncs before calling
 // `done`. Reads are synchronous and may block briefly: call them off the network threads.
 //
+// The SLO counts of the batches of one group commit are merged (one delta per series and minute)
+// and handed to the SloCountsSink once per group, after the commit and before any of the group's
+// `done` callbacks: the evaluator learns each group atomically, so the seq it reports with a
+// snapshot covers exactly the deltas it holds, and an acknowledged batch is already counted.
+//
 // Thread safety: every method may be called from any thread.
 #pragma once
 
@@ -42,7 +47,8 @@ struct IngestOutcome {
   };
   Kind kind = Kind::kApplied;
   std::string response_json;  // the stored answer for kReplayed; ours for kApplied
-  // kApplied: seq of the last SLO delta inserted (0 when none), see SloStore.
+  // kApplied: seq of the last SLO delta row of the group commit that stored this batch's deltas
+  // (0 when the group stored none), see SloStore.
   int64_t slo_seq = 0;
 };
 
@@ -71,9 +77,18 @@ struct RollupRow {
   telemetry::Rollup rollup;
 };
 
+// Receives the SLO counts of one committed group, merged per (series, minute), and the seq of
+// the group's last delta row (SloEngine::Apply has this shape). Called on the writer thread: it
+// must be cheap and must not call the store's synchronous writes.
+using SloCountsSink = std::function<void(const SloCounts& counts, int64_t seq)>;
+
 class TelemetryStore {
  public:
   virtual ~TelemetryStore() = default;
+
+  // Replaces the sink (empty: none; counts committed meanwhile are only stored). Waits for a
+  // call of the previous sink in progress, so its target may be destroyed once this returns.
+  virtual void SetSloCountsSink(SloCountsSink sink) = 0;
 
   // Queues a batch for durable commit. Returns RESOURCE_EXHAUSTED at once (and never calls
   // `done`) when the writer queue is full; otherwise `done` is called exactly once, from the
@@ -88,8 +103,8 @@ class TelemetryStore {
   virtual Result<std::vector<SeriesKeyRow>> LoadSeriesKeys() = 0;
   virtual Result<std::vector<ServiceSummary>> ListServices() = 0;
   // Rows of `service` with from <= minute < to.
-  virtual Result<std::vector<RollupRow>> QueryRollups(const std::string& service,
-                                                      EpochMillis from, EpochMillis to) = 0;
+  virtual Result<std::vector<RollupRow>> QueryRollups(const std::string& service, EpochMillis from,
+                                                      EpochMillis to) = 0;
   // Drops idempotency keys older than `before` and rollup minutes older than `rollups_before`.
   virtual Status Prune(EpochMillis idempotency_before, EpochMillis rollups_before) = 0;
 };

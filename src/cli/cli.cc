@@ -10,7 +10,12 @@
 #include <thread>
 
 #include "cli/api_client.h"
+#include "cli/command_group.h"
 #include "cli/commands.h"
+#include "cli/eval_cli.h"
+#include "cli/model_cli.h"
+#include "cli/model_card_cli.h"
+#include "cli/prompt_cli.h"
 #include "cli/rules_command.h"
 #include "common/time.h"
 
@@ -175,6 +180,15 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   replay_cmd->add_option("--step", replay.step,
                          "How often, in event time, alerts are evaluated (default 1m)");
 
+  // Nouns that register their own verbs (command_group.h).
+  std::vector<CommandRunner> runners;
+  runners.push_back(AddModelCommands(app));
+  runners.push_back(AddModelCardCommands(app));
+  runners.push_back(AddPromptCommands(app));
+  runners.push_back(AddDatasetCommands(app));
+  runners.push_back(AddEvalCommands(app));
+  runners.push_back(AddLineageCommands(app));
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
   try {
     app.parse(reversed);
@@ -235,6 +249,9 @@ int RunCli(const std::vector<std::string>& args, Console& console, const ServeFu
   if (alerts_cmd->parsed()) return RunAlertsCommand(console, global, alert_state);
   if (replay_cmd->parsed()) return RunReplayCommand(console, global, replay);
   if (rules_prometheus_cmd->parsed()) return RunRulesPrometheusCommand(console, rules_args);
+  for (const CommandRunner& run : runners) {
+    if (std::optional<int> rc = run(console, global)) return *rc;
+  }
   *console.err << "error: no command given (see ballast --help)\n";
   return kExitUsage;
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 
@@ -104,6 +106,93 @@ Result<Page> ParsePage(const HttpRequest& request) {
 std::string NextPageToken(const Page& page, size_t total) {
   size_t next = page.offset + page.size;
   return next < total ? std::to_string(next) : "";
+}
+
+Result<ListParams> ParseListParams(const HttpRequest& request) {
+  ListParams params;
+  BALLAST_ASSIGN_OR_RETURN(params.page, ParsePage(request));
+  params.filter = request.Query("filter").value_or("");
+  params.order_by = request.Query("order_by").value_or("");
+  return params;
+}
+
+namespace {
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+Result<std::vector<store::OrderBy>> ParseOrderBy(std::string_view text,
+                                                 const std::vector<std::string_view>& sortable) {
+  std::vector<store::OrderBy> terms;
+  if (TrimSpaces(text).empty()) return terms;
+  std::string allowed;
+  for (std::string_view f : sortable) allowed += (allowed.empty() ? "" : ", ") + std::string(f);
+  size_t item = 0;
+  while (true) {
+    ++item;
+    size_t comma = text.find(',');
+    std::string_view part = TrimSpaces(text.substr(0, comma));
+    size_t space = part.find_first_of(" \t");
+    std::string_view field = part.substr(0, space);
+    std::string_view direction =
+        space == std::string_view::npos ? std::string_view() : TrimSpaces(part.substr(space));
+    if (field.empty()) {
+      return Status::InvalidArgument(
+          "item " + std::to_string(item) + " of order_by is empty", "order_by");
+    }
+    if (std::find(sortable.begin(), sortable.end(), field) == sortable.end()) {
+      return Status::InvalidArgument("cannot order by '" + std::string(field) +
+                                         "' (sortable fields: " + allowed + ")",
+                                     "order_by");
+    }
+    store::OrderBy term{std::string(field), false};
+    if (EqualsIgnoreCase(direction, "DESC")) {
+      term.descending = true;
+    } else if (!direction.empty() && !EqualsIgnoreCase(direction, "ASC")) {
+      return Status::InvalidArgument("order_by direction must be ASC or DESC, not '" +
+                                         std::string(direction) + "'",
+                                     "order_by");
+    }
+    terms.push_back(std::move(term));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return terms;
+}
+
+std::string IfMatch(const HttpRequest& request) {
+  std::string_view tag = TrimSpaces(request.Header("If-Match"));
+  if (tag.starts_with("W/")) tag.remove_prefix(2);
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
+    tag = tag.substr(1, tag.size() - 2);
+  }
+  return std::string(tag);
+}
+
+std::string ActorName(const RequestContext& ctx) {
+  return ctx.principal.token_id.empty() ? "anonymous" : "token:" + ctx.principal.token_id;
+}
+
+store::Actor RegistryActor(const RequestContext& ctx, EpochMillis now) {
+  return store::Actor{
+      .by = ActorName(ctx), .at = now, .is_admin = ctx.principal.role == Role::kAdmin};
+}
+
+HttpResponse WithEtag(HttpResponse response, std::string_view etag) {
+  response.headers.emplace_back("ETag", "\"" + std::string(etag) + "\"");
+  return response;
 }
 
 }  // namespace ballast::server

@@ -21,6 +21,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/lifecycle_alerting.h"
 #include "server/metrics.h"
 #include "server/slo_alerting.h"
 #include "server/slo_runtime.h"
@@ -42,6 +43,8 @@ struct App {
   std::unique_ptr<SloRuntime> slo;
   std::unique_ptr<notify::WebhookNotifier> notifier;
   std::unique_ptr<SloAlerting> alerting;
+  // Provider lifecycle alerts (lifecycle_alerting.h); may be null.
+  std::unique_ptr<LifecycleAlerting> lifecycle;
   // Number of firing alerts of an SLO, for the SLO list; may be empty.
   std::function<int(const std::string&)> alerts_for;
   HttpServer* http = nullptr;
@@ -77,6 +80,14 @@ void AddOpsRoutes(App& app);
 void AddTokenRoutes(App& app);
 void AddTelemetryRoutes(App& app);
 void AddSloRoutes(App& app);
+void AddMlflowRoutes(App& app);
+// The native model registry (registry_handlers.cc).
+void AddRegistryRoutes(App& app);
+// Model cards and /v1/models/retiring (model_card_handlers.cc); before AddRegistryRoutes.
+void AddModelCardRoutes(App& app);
+void AddPromptRoutes(App& app);
+void AddEvalRoutes(App& app);
+void AddLineageRoutes(App& app);
 // The per-SLO gauges appended to /metrics (slo_metrics.cc).
 std::string RenderSloMetrics(App& app);
 
@@ -89,5 +100,27 @@ struct Page {
 };
 Result<Page> ParsePage(const HttpRequest& request);
 std::string NextPageToken(const Page& page, size_t total);
+
+// The list parameters of API.md for routes that search the store: the page plus the raw
+// `filter` (the expression language) and `order_by` texts, "" when absent.
+struct ListParams {
+  Page page;
+  std::string filter;
+  std::string order_by;
+};
+Result<ListParams> ParseListParams(const HttpRequest& request);
+// API.md's `order_by` ("field [ASC|DESC]", comma-separated, keywords case-insensitive) as the
+// store's order terms; every field must be one of `sortable`. INVALID_ARGUMENT (field
+// "order_by") naming the offending item and the fields that are allowed. "" gives no terms.
+Result<std::vector<store::OrderBy>> ParseOrderBy(std::string_view text,
+                                                 const std::vector<std::string_view>& sortable);
+// The If-Match header's entity tag without its quotes or weak "W/" prefix; "" when absent.
+std::string IfMatch(const HttpRequest& request);
+// Who a write is recorded as: "token:<id>", or "anonymous" when auth is off.
+std::string ActorName(const RequestContext& ctx);
+// The registry's actor for a request: name as above, `now`, admin when the token is.
+store::Actor RegistryActor(const RequestContext& ctx, EpochMillis now);
+// `response` with an `ETag: "<etag>"` header.
+HttpResponse WithEtag(HttpResponse response, std::string_view etag);
 
 }  // namespace ballast::server

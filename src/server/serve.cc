@@ -137,7 +137,16 @@ int RunServe(const ServeFlags& flags) {
     // A damaged alert state must not keep the server down: alerts re-derive from the series.
     spdlog::warn("alert state not restored ({}); alerts start inactive", st.message());
   }
-  app.slo->set_tick_hook([&app](EpochMillis now) { app.alerting->Tick(now); });
+  app.lifecycle = std::make_unique<LifecycleAlerting>(*app.store, *app.slo, app.notifier.get(),
+                                                      app.config.notifications.external_url);
+  if (Status st = app.lifecycle->Restore(); !st.ok()) {
+    spdlog::warn("lifecycle alert state not restored ({}); lifecycle alerts start empty",
+                 st.message());
+  }
+  app.slo->set_tick_hook([&app](EpochMillis now) {
+    app.alerting->Tick(now);
+    app.lifecycle->Tick(now);
+  });
   app.slo->set_state_source([&app] { return app.alerting->Serialize(); });
   app.alerts_for = [&app](const std::string& slo) { return app.alerting->FiringCount(slo); };
 
@@ -157,6 +166,12 @@ int RunServe(const ServeFlags& flags) {
   AddTokenRoutes(app);
   AddTelemetryRoutes(app);
   AddSloRoutes(app);
+  AddMlflowRoutes(app);
+  AddModelCardRoutes(app);  // before the registry: /v1/models/retiring is not a model
+  AddRegistryRoutes(app);
+  AddPromptRoutes(app);
+  AddEvalRoutes(app);
+  AddLineageRoutes(app);
 
   asio::io_context ioc(app.config.io_threads);
   HttpServer http(ioc, app.config.limits, [&app](HttpRequest& r) { return app.Dispatch(r); });

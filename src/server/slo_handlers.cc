@@ -42,10 +42,6 @@ HttpResponse ApplyErrorResponse(const ApplyError& e) {
   return r;
 }
 
-std::string Actor(const RequestContext& ctx) {
-  return ctx.principal.token_id.empty() ? "anonymous" : "token:" + ctx.principal.token_id;
-}
-
 json ObjectJson(const store::StoredObject& o) {
   json out = {{"kind", o.kind},
               {"name", o.name},
@@ -90,7 +86,7 @@ Result<json> SloStatus(App& app, const std::string& name, const std::string& var
 
 asio::awaitable<HttpResponse> ApplyRoute(App& app, RequestContext& ctx) {
   const bool dry_run = QueryTrue(ctx.request, "dry_run");
-  const std::string by = Actor(ctx);
+  const std::string by = ActorName(ctx);
   std::string body = std::move(ctx.request.body);
   auto outcome = co_await OffThread(app, [&] { return app.slo->Apply(body, dry_run, by); });
   if (!outcome) co_return ApplyErrorResponse(outcome.error());
@@ -132,11 +128,8 @@ asio::awaitable<HttpResponse> GetObject(App& app, RequestContext& ctx) {
 asio::awaitable<HttpResponse> DeleteObject(App& app, RequestContext& ctx) {
   const std::string& kind = ctx.params["kind"];
   const std::string& name = ctx.params["name"];
-  std::string if_match(ctx.request.Header("If-Match"));
-  if (if_match.size() >= 2 && if_match.front() == '"' && if_match.back() == '"') {
-    if_match = if_match.substr(1, if_match.size() - 2);
-  }
-  const std::string by = Actor(ctx);
+  const std::string if_match = IfMatch(ctx.request);
+  const std::string by = ActorName(ctx);
   Status st = co_await OffThread(app, [&] { return app.slo->Delete(kind, name, if_match, by); });
   if (!st.ok()) co_return HttpResponse::Error(st);
   co_return HttpResponse::Json(
@@ -259,12 +252,22 @@ asio::awaitable<HttpResponse> ListAlerts(App& app, RequestContext& ctx) {
   std::vector<slo::Alert> alerts = app.alerting->List(state);
   std::erase_if(alerts,
                 [&](const slo::Alert& a) { return !slo_filter.empty() && a.slo != slo_filter; });
+  std::vector<json> all;
+  for (const slo::Alert& a : alerts) all.push_back(slo::AlertToApiJson(a));
+  // Provider lifecycle alerts (lifecycle_alerting.h) follow; they belong to no SLO.
+  if (app.lifecycle && slo_filter.empty()) {
+    std::optional<std::string> s = ctx.request.Query("state");
+    std::optional<std::string_view> lifecycle_state;
+    if (s && !s->empty()) lifecycle_state = *s;
+    for (json& j : app.lifecycle->ApiItems(lifecycle_state, app.clock->NowMillis()))
+      all.push_back(std::move(j));
+  }
   json items = json::array();
-  for (size_t i = page->offset; i < alerts.size() && i < page->offset + page->size; ++i) {
-    items.push_back(slo::AlertToApiJson(alerts[i]));
+  for (size_t i = page->offset; i < all.size() && i < page->offset + page->size; ++i) {
+    items.push_back(std::move(all[i]));
   }
   co_return HttpResponse::Json(
-      200, Dump({{"items", items}, {"next_page_token", NextPageToken(*page, alerts.size())}}));
+      200, Dump({{"items", items}, {"next_page_token", NextPageToken(*page, all.size())}}));
 }
 
 }  // namespace

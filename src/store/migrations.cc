@@ -210,6 +210,181 @@ CREATE TABLE model_alias_history (
 );
 CREATE INDEX model_alias_history_by_alias ON model_alias_history (model_id, alias, id);
 )sql"},
+    {5, "prompt registry: prompts, versions by content hash, labels with history",
+     R"sql(
+-- One row per name, ever: deleting a prompt is soft and pushing the name again revives the row,
+-- so its version counter (last_version) never restarts and "name@3" never names two contents.
+CREATE TABLE prompts (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  description   TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  generation    INTEGER NOT NULL,
+  last_version  INTEGER NOT NULL DEFAULT 0,
+  deleted_at    INTEGER
+);
+
+-- Immutable once written; spec_json is canonical JSON and content_hash its SHA-256 hex.
+CREATE TABLE prompt_versions (
+  id                     INTEGER PRIMARY KEY,
+  prompt_id              INTEGER NOT NULL REFERENCES prompts (id),
+  version                INTEGER NOT NULL,
+  spec_json              TEXT NOT NULL,
+  template_kind          TEXT NOT NULL CHECK (template_kind IN ('text', 'chat')),
+  model                  TEXT NOT NULL,
+  model_parameters_json  TEXT NOT NULL,
+  message                TEXT NOT NULL,
+  content_hash           TEXT NOT NULL,
+  created_at             INTEGER NOT NULL,
+  created_by             TEXT NOT NULL,
+  deleted_at             INTEGER,
+  UNIQUE (prompt_id, version)
+);
+CREATE INDEX prompt_versions_by_hash ON prompt_versions (content_hash);
+
+CREATE TABLE prompt_version_variables (
+  version_id  INTEGER NOT NULL REFERENCES prompt_versions (id),
+  name        TEXT NOT NULL,
+  PRIMARY KEY (version_id, name)
+) WITHOUT ROWID;
+
+-- Current label targets, `latest` included (kept by the store).
+CREATE TABLE prompt_labels (
+  prompt_id  INTEGER NOT NULL REFERENCES prompts (id),
+  label      TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  PRIMARY KEY (prompt_id, label)
+) WITHOUT ROWID;
+CREATE INDEX prompt_labels_by_version ON prompt_labels (prompt_id, version);
+
+-- Append-only audit of label moves; NULL from/to = created/removed.
+CREATE TABLE prompt_label_history (
+  id            INTEGER PRIMARY KEY,
+  prompt_id     INTEGER NOT NULL REFERENCES prompts (id),
+  label         TEXT NOT NULL,
+  from_version  INTEGER,
+  to_version    INTEGER,
+  at            INTEGER NOT NULL,
+  by            TEXT NOT NULL,
+  reason        TEXT NOT NULL
+);
+CREATE INDEX prompt_label_history_by_label ON prompt_label_history (prompt_id, label, id);
+)sql"},
+    {6, "eval datasets with versions and cases, eval runs with case results, lineage edges",
+     R"sql(
+-- A dataset's name is unique among live datasets; a deleted one frees it.
+CREATE TABLE datasets (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL,
+  description   TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  generation    INTEGER NOT NULL,  -- bumped by every change; the etag is derived from it
+  last_version  INTEGER NOT NULL,  -- highest version number assigned; only goes up
+  deleted_at    INTEGER
+);
+CREATE UNIQUE INDEX datasets_live_name ON datasets (name) WHERE deleted_at IS NULL;
+
+CREATE TABLE dataset_tags (
+  dataset_id  INTEGER NOT NULL REFERENCES datasets (id),
+  key         TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  PRIMARY KEY (dataset_id, key)
+) WITHOUT ROWID;
+
+-- Immutable once written.
+CREATE TABLE dataset_versions (
+  id            INTEGER PRIMARY KEY,
+  dataset_id    INTEGER NOT NULL REFERENCES datasets (id),
+  version       INTEGER NOT NULL,
+  description   TEXT NOT NULL,
+  content_hash  TEXT NOT NULL,  -- SHA-256 hex of the canonical case lines joined by '\n'
+  case_count    INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT NOT NULL,
+  UNIQUE (dataset_id, version)
+);
+
+CREATE TABLE dataset_cases (
+  version_id  INTEGER NOT NULL REFERENCES dataset_versions (id),
+  position    INTEGER NOT NULL,  -- 1-based, dense
+  case_json   TEXT NOT NULL,     -- canonical JSON: {"expected", "metadata", "vars"}
+  PRIMARY KEY (version_id, position)
+) WITHOUT ROWID;
+
+-- The model version is pinned (model id + number) when the run is created.
+CREATE TABLE eval_runs (
+  id                  INTEGER PRIMARY KEY,
+  model_id            INTEGER NOT NULL REFERENCES registered_models (id),
+  model_version       INTEGER NOT NULL,
+  model_ref           TEXT NOT NULL,
+  prompt_ref          TEXT NOT NULL,  -- '' = none
+  prompt              TEXT NOT NULL,  -- prompt name, '' = none
+  prompt_version      INTEGER,        -- NULL when the ref could not be pinned
+  dataset_version_id  INTEGER NOT NULL REFERENCES dataset_versions (id),
+  description         TEXT NOT NULL,
+  status              TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+  metrics_json        TEXT NOT NULL,  -- {"name": number}
+  passed              INTEGER NOT NULL,
+  failed              INTEGER NOT NULL,
+  started_at          INTEGER,
+  finished_at         INTEGER,
+  created_at          INTEGER NOT NULL,
+  created_by          TEXT NOT NULL
+);
+CREATE INDEX eval_runs_by_model ON eval_runs (model_id, model_version, id);
+CREATE INDEX eval_runs_by_dataset ON eval_runs (dataset_version_id, id);
+CREATE INDEX eval_runs_by_prompt ON eval_runs (prompt, prompt_version, id);
+
+CREATE TABLE eval_case_results (
+  run_id      INTEGER NOT NULL REFERENCES eval_runs (id),
+  case_index  INTEGER NOT NULL,  -- position in the dataset version
+  pass        INTEGER NOT NULL,
+  score       REAL,
+  output      TEXT NOT NULL,
+  PRIMARY KEY (run_id, case_index)
+) WITHOUT ROWID;
+
+-- Explicit lineage edges ("TYPE:KEY" ends); derived edges are read from the registry tables.
+CREATE TABLE lineage_edges (
+  id          INTEGER PRIMARY KEY,
+  from_node   TEXT NOT NULL,
+  to_node     TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  created_by  TEXT NOT NULL,
+  UNIQUE (from_node, to_node, type)
+);
+CREATE INDEX lineage_edges_by_to ON lineage_edges (to_node);
+
+-- Downward lineage walks look versions up by what they were built on.
+CREATE INDEX model_versions_by_base_model ON model_versions (base_model) WHERE base_model != '';
+CREATE INDEX model_versions_by_code_commit ON model_versions (code_commit)
+  WHERE code_commit != '';
+)sql"},
+    {7, "model cards (one per model version) and the lifecycle alert state",
+     R"sql(
+-- The card of a model version, as the JSON of registry::ModelCard; keyed by the version's row,
+-- so a deleted version's card is unreachable and a re-created model starts without cards.
+CREATE TABLE model_cards (
+  version_id  INTEGER PRIMARY KEY REFERENCES model_versions (id),
+  card_json   TEXT NOT NULL,
+  generation  INTEGER NOT NULL,  -- +1 per update; the etag derives from (version_id, generation)
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  updated_by  TEXT NOT NULL
+);
+
+-- One row: the LifecycleAlerts state (registry/lifecycle_alerts.h), saved on every change.
+CREATE TABLE lifecycle_alert_state (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  state     TEXT NOT NULL,
+  saved_at  INTEGER NOT NULL
+);
+)sql"},
 };
 
 Status EnsureMigrationsTable(Connection& db) {

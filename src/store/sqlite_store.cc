@@ -9,6 +9,10 @@
 #include "store/migrations.h"
 #include "store/reader_pool.h"
 #include "store/sqlite.h"
+#include "store/sqlite_eval_store.h"
+#include "store/sqlite_lineage_store.h"
+#include "store/sqlite_model_card_store.h"
+#include "store/sqlite_prompt_store.h"
 #include "store/sqlite_registry_store.h"
 #include "store/sqlite_slo_store.h"
 #include "store/sqlite_telemetry_store.h"
@@ -29,6 +33,14 @@ class SqliteStore final : public Store {
         tokens_(writer_, *readers_),
         slos_(writer_, *readers_),
         registry_(writer_, *readers_),
+        prompts_(writer_, *readers_),
+        evals_(writer_, *readers_, registry_,
+               [this](std::string_view ref) -> Result<std::pair<std::string, int64_t>> {
+                 BALLAST_ASSIGN_OR_RETURN(PromptVersion v, prompts_.ResolveRef(ref));
+                 return std::pair<std::string, int64_t>{v.name, v.version};
+               }),
+        lineage_(writer_, *readers_, &prompts_),
+        model_cards_(writer_, *readers_),
         schema_version_(schema_version) {
     writer_.AddParticipant(&telemetry_);
     writer_.Start();
@@ -39,6 +51,10 @@ class SqliteStore final : public Store {
   TokenStore& Tokens() override { return tokens_; }
   SloStore& Slos() override { return slos_; }
   RegistryStore& Registry() override { return registry_; }
+  PromptStore& Prompts() override { return prompts_; }
+  EvalStore& Evals() override { return evals_; }
+  LineageStore& Lineage() override { return lineage_; }
+  ModelCardStore& ModelCards() override { return model_cards_; }
   Status Ready() override {
     std::lock_guard lock(mu_);
     if (closed_) return Status::Unavailable("the store is closed");
@@ -64,6 +80,10 @@ class SqliteStore final : public Store {
   SqliteTokenStore tokens_;
   SqliteSloStore slos_;
   SqliteRegistryStore registry_;
+  SqlitePromptStore prompts_;
+  SqliteEvalStore evals_;
+  SqliteLineageStore lineage_;
+  SqliteModelCardStore model_cards_;
   const int schema_version_;
   std::mutex mu_;
   bool closed_ = false;  // guarded by mu_

@@ -16,6 +16,10 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "store/eval_store.h"
+#include "store/lineage_store.h"
+#include "store/model_card_store.h"
+#include "store/prompt_store.h"
 #include "store/registry_store.h"
 #include "store/slo_store.h"
 #include "store/telemetry_store.h"
@@ -54,6 +58,10 @@ class Store {
   virtual TokenStore& Tokens() = 0;
   virtual SloStore& Slos() = 0;
   virtual RegistryStore& Registry() = 0;
+  virtual PromptStore& Prompts() = 0;
+  virtual EvalStore& Evals() = 0;
+  virtual LineageStore& Lineage() = 0;
+  virtual ModelCardStore& ModelCards() = 0;
   // OK once the store is open and every migration is applied.
   virtual Status Ready() = 0;
   // Writes queued and not yet committed.

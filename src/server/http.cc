@@ -177,7 +177,8 @@ bool UrlDecode(std::string_view in, std::string& out, bool plus_is_space) {
   return true;
 }
 
-Status ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
+Status ParseQuery(std::string_view query, std::map<std::string, std::string>& out,
+                  std::multimap<std::string, std::string>* all) {
   size_t i = 0;
   while (i <= query.size()) {
     size_t j = query.find('&', i);
@@ -189,7 +190,8 @@ Status ParseQuery(std::string_view query, std::map<std::string, std::string>& ou
       if (!UrlDecode(pair.substr(0, eq), key, true) ||
           (eq != std::string_view::npos && !UrlDecode(pair.substr(eq + 1), value, true)))
         return Status::InvalidArgument("malformed percent-encoding in query string");
-      out[key] = value;
+      if (all != nullptr) all->emplace(key, value);
+      out[key] = std::move(value);
     }
     i = j + 1;
   }

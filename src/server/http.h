@@ -32,6 +32,10 @@ struct HttpRequest {
   // first and decodes each, so "/v1/services/team%2Fchat/stats" names service "team/chat".
   std::string path;
   std::map<std::string, std::string> query;                  // decoded query parameters
+  // Every value of every query parameter in order: `query` keeps only the last value of a
+  // repeated one, as most routes want; list parameters (MLflow's order_by=a&order_by=b) need
+  // them all.
+  std::multimap<std::string, std::string> query_all;
   std::vector<std::pair<std::string, std::string>> headers;  // as received
   std::string body;
   std::string peer;  // remote address, for logs
@@ -100,6 +104,8 @@ class Router {
 // `plus_is_space` (query strings).
 bool UrlDecode(std::string_view in, std::string& out, bool plus_is_space);
 // Splits "a=1&b=x%20y" into decoded pairs; the last value wins for repeated keys.
-Status ParseQuery(std::string_view query, std::map<std::string, std::string>& out);
+// `all`, when given, receives every value in order (repeated parameters kept).
+Status ParseQuery(std::string_view query, std::map<std::string, std::string>& out,
+                  std::multimap<std::string, std::string>* all = nullptr);
 
 }  // namespace ballast::server

@@ -42,7 +42,7 @@ HttpRequest ToRequest(http::request<http::string_body>&& req, std::string peer, 
   if (!UrlDecode(out.path, decoded, false))
     status = Status::InvalidArgument("malformed percent-encoding in path");
   if (q != std::string_view::npos && status.ok())
-    status = ParseQuery(target.substr(q + 1), out.query);
+    status = ParseQuery(target.substr(q + 1), out.query, &out.query_all);
   for (const auto& field : req)
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   out.body = std::move(req.body());

@@ -70,6 +70,14 @@ TEST(UrlTest, DecodesAndRejectsMalformed) {
   EXPECT_EQ(q["group_by"], "variant,model");
   EXPECT_EQ(q["flag"], "");
   EXPECT_FALSE(ParseQuery("a=%", q).ok());
+  std::map<std::string, std::string> last;
+  std::multimap<std::string, std::string> all;
+  ASSERT_TRUE(ParseQuery("s=a&t=1&s=b+c", last, &all).ok());
+  EXPECT_EQ(last["s"], "b c");  // the last value wins in the map
+  auto [first, end] = all.equal_range("s");
+  ASSERT_EQ(std::distance(first, end), 2);
+  EXPECT_EQ(first->second, "a");
+  EXPECT_EQ(std::next(first)->second, "b c");
 }
 
 TEST(HttpResponseTest, ErrorShapeAndRetryAfter) {

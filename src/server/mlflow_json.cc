@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <iterator>
 
 namespace ballast::server::mlflow {
 
@@ -183,7 +184,18 @@ Result<RequestFields> RequestFields::FromBody(const HttpRequest& request) {
 
 RequestFields RequestFields::FromQuery(const HttpRequest& request) {
   json fields = json::object();
-  for (const auto& [k, v] : request.query) fields[k] = v;
+  for (const auto& [k, v] : request.query) {
+    // A repeated parameter (MLflow's client sends lists as order_by=a&order_by=b) becomes a
+    // list; StringList reads it, the single-valued readers refuse it naming the parameter.
+    auto [first, last] = request.query_all.equal_range(k);
+    if (std::distance(first, last) > 1) {
+      json values = json::array();
+      for (auto it = first; it != last; ++it) values.push_back(it->second);
+      fields[k] = std::move(values);
+    } else {
+      fields[k] = v;
+    }
+  }
   return RequestFields(std::move(fields), true);
 }
 

@@ -182,6 +182,23 @@ TEST(MlflowJsonTest, QueryParametersAreTextParsedToTypes) {
   EXPECT_EQ(*in.StringList("stages"), (std::vector<std::string>{"Production", "Staging"}));
 }
 
+TEST(MlflowJsonTest, RepeatedQueryParametersAreLists) {
+  HttpRequest r;
+  r.method = "GET";
+  ASSERT_TRUE(ParseQuery("order_by=name+ASC&order_by=version_number+DESC&name=a&name=b"
+                         "&max_results=5",
+                         r.query, &r.query_all)
+                  .ok());
+  RequestFields in = RequestFields::FromQuery(r);
+  EXPECT_EQ(*in.StringList("order_by"),
+            (std::vector<std::string>{"name ASC", "version_number DESC"}));
+  // A single-valued parameter given twice is refused rather than silently taking one value.
+  auto name = in.OptionalString("name");
+  ASSERT_FALSE(name);
+  EXPECT_NE(name.error().message().find("name"), std::string::npos);
+  EXPECT_EQ(**in.OptionalInt("max_results"), 5);
+}
+
 TEST(MlflowJsonTest, TagsAreKeyValueObjects) {
   auto in = RequestFields::FromBody(Body(R"({"ok": [{"key": "a", "value": "1"}, {"key": "b"}],
       "notlist": {"a": "1"}, "nokey": [{"value": "1"}], "badvalue": [{"key": "a", "value": 2}]})"));

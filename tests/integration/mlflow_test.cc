@@ -487,6 +487,10 @@ TEST_F(MlflowTest, SearchModelVersionsFiltersOrdersAndPages) {
       (std::vector<std::string>{"a/2", "a/3"}));
   EXPECT_EQ(search({{"filter", "source_path LIKE 's3://bucket/%'"}}),
             (std::vector<std::string>{"a/2", "a/1", "b/1"}));
+  // Two clauses as MLflow's client sends a list: the parameter repeated.
+  EXPECT_EQ(search({{"filter", "source_path LIKE 's3://bucket/%'"},
+                    {"order_by", {"name DESC", "version_number ASC"}}}),
+            (std::vector<std::string>{"b/1", "a/1", "a/2"}));
   EXPECT_EQ(search({{"filter", "tags.eval = 'ok'"}}), (std::vector<std::string>{"a/2"}));
 
   Reply p1 = Call("GET", "model-versions/search", {{"max_results", 3}});

@@ -364,7 +364,7 @@ Result<json> UpdateVersion(RegistryStore& store, const Call& c) {
 Result<json> DeleteVersion(RegistryStore& store, const Call& c) {
   BALLAST_ASSIGN_OR_RETURN(std::string name, c.in.RequiredString("name"));
   BALLAST_ASSIGN_OR_RETURN(int64_t version, c.in.RequiredVersion());
-  BALLAST_RETURN_IF_ERROR(Remap(store.DeleteVersion(name, version, c.actor), StatusCode::kNotFound,
+  BALLAST_RETURN_IF_ERROR(Remap(store.DeleteVersion(name, version, "", c.actor), StatusCode::kNotFound,
                                 VersionNotFound(name, version)));
   return json::object();
 }

@@ -66,7 +66,7 @@ TEST_F(ModelCardStoreTest, MissingModelVersionAndBadInputAreNamed) {
 TEST_F(ModelCardStoreTest, DeletedVersionsAndRecreatedModelsHaveNoCard) {
   Seed("bot", 2);
   ASSERT_TRUE(C().PutCard("bot", 2, "{}", "", User()));
-  ASSERT_TRUE(R().DeleteVersion("bot", 2, User()).ok());
+  ASSERT_TRUE(R().DeleteVersion("bot", 2, "", User()).ok());
   EXPECT_CODE(C().GetCard("bot", 2), kNotFound);
   ASSERT_TRUE(C().PutCard("bot", 1, "{}", "", User()));
   ASSERT_TRUE(R().DeleteModel("bot", "", User()).ok());

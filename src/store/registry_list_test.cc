@@ -276,7 +276,7 @@ TEST_F(RegistryStoreTest, RetiringListsAliasedVersionsInTheWindow) {
   ASSERT_TRUE(R().SetAlias("m", "champion", 2, "", User()));
   ASSERT_TRUE(R().SetAlias("m", "canary", 3, "", User()));
   ASSERT_TRUE(R().SetAlias("n", "production", 1, "", User()));
-  ASSERT_TRUE(R().DeleteVersion("n", 1, User()).ok());
+  ASSERT_TRUE(R().DeleteVersion("n", 1, "", User()).ok());
 
   auto within30 = R().Retiring(30 * kDay, now);
   ASSERT_TRUE(within30) << within30.error().ToString();

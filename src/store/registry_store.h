@@ -226,8 +226,11 @@ class RegistryStore {
                                              std::string_view expected_etag,
                                              const Actor& actor) = 0;
   // Soft delete; aliases pointing at it are removed and recorded as moves. PERMISSION_DENIED for
-  // a non-admin when a protected alias points at it.
-  virtual Status DeleteVersion(std::string_view model, int64_t version, const Actor& actor) = 0;
+  // a non-admin when a protected alias points at it. `expected_etag` "" skips the check;
+  // otherwise a stale one is FAILED_PRECONDITION and deletes nothing (checked in the same
+  // write as the delete).
+  virtual Status DeleteVersion(std::string_view model, int64_t version,
+                               std::string_view expected_etag, const Actor& actor) = 0;
   // Versions of `model`, or of every model when `model` is empty.
   virtual Result<Page<ModelVersion>> ListVersions(std::string_view model,
                                                   const ListQuery& query) = 0;

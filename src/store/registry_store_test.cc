@@ -158,14 +158,14 @@ TEST_F(RegistryStoreTest, RenameCarriesVersionsAndAliases) {
 
 TEST_F(RegistryStoreTest, VersionNumbersAreNeverReused) {
   Seed("m", 3);
-  ASSERT_TRUE(R().DeleteVersion("m", 3, User()).ok());
-  ASSERT_TRUE(R().DeleteVersion("m", 2, User()).ok());
+  ASSERT_TRUE(R().DeleteVersion("m", 3, "", User()).ok());
+  ASSERT_TRUE(R().DeleteVersion("m", 2, "", User()).ok());
   auto v4 = R().CreateVersion(Version("m"), User());
   ASSERT_TRUE(v4);
   EXPECT_EQ(v4->version, 4);
-  ASSERT_TRUE(R().DeleteVersion("m", 4, User()).ok());
+  ASSERT_TRUE(R().DeleteVersion("m", 4, "", User()).ok());
   EXPECT_CODE(R().GetVersion("m", 4), kNotFound);
-  EXPECT_CODE(R().DeleteVersion("m", 4, User()), kNotFound);
+  EXPECT_CODE(R().DeleteVersion("m", 4, "", User()), kNotFound);
   EXPECT_EQ(R().GetModel("m")->last_version, 4);
   Open();  // the counter is stored, not derived from the live versions
   auto v5 = R().CreateVersion(Version("m"), User());
@@ -290,6 +290,18 @@ TEST_F(RegistryStoreTest, UpdateVersionAndTags) {
   EXPECT_CODE(R().DeleteVersionTag("m", 1, "eval", User()), kNotFound);
 }
 
+TEST_F(RegistryStoreTest, DeleteVersionChecksTheEtagInTheSameWrite) {
+  Seed("m", 2);
+  ModelVersion v = *R().GetVersion("m", 1);
+  ASSERT_TRUE(R().SetVersionTag("m", 1, "eval", "passed", User()));  // bumps the etag
+  EXPECT_CODE(R().DeleteVersion("m", 1, v.etag, User()), kFailedPrecondition);
+  EXPECT_TRUE(R().GetVersion("m", 1)) << "a stale delete must delete nothing";
+  ModelVersion fresh = *R().GetVersion("m", 1);
+  ASSERT_TRUE(R().DeleteVersion("m", 1, fresh.etag, User()).ok());
+  EXPECT_CODE(R().GetVersion("m", 1), kNotFound);
+  ASSERT_TRUE(R().DeleteVersion("m", 2, "", User()).ok());  // "" skips the check
+}
+
 TEST_F(RegistryStoreTest, AliasMovesAreRecordedInOrder) {
   Seed("m", 3);
   auto set = R().SetAlias("m", "champion", 1, "first eval", User(kT0 + 1));
@@ -321,7 +333,7 @@ TEST_F(RegistryStoreTest, AliasMovesAreRecordedInOrder) {
   EXPECT_CODE(R().GetVersionByRef("m", "champion"), kNotFound);
 
   // Deleting a version removes the aliases pointing at it, recorded as moves.
-  ASSERT_TRUE(R().DeleteVersion("m", 3, User(kT0 + 6)).ok());
+  ASSERT_TRUE(R().DeleteVersion("m", 3, "", User(kT0 + 6)).ok());
   EXPECT_TRUE(R().GetModel("m")->aliases.empty());
   EXPECT_CODE(R().SetAlias("m", "canary", 3, "", User()), kNotFound);
 
@@ -361,7 +373,7 @@ TEST_F(RegistryStoreTest, ProtectedAliasesNeedAnAdmin) {
   ASSERT_TRUE(R().SetAlias("m", "production", 1, "launch", Admin()));
   EXPECT_CODE(R().SetAlias("m", "production", 2, "", User()), kPermissionDenied);
   EXPECT_CODE(R().DeleteAlias("m", "production", "", User()), kPermissionDenied);
-  EXPECT_CODE(R().DeleteVersion("m", 1, User()), kPermissionDenied);
+  EXPECT_CODE(R().DeleteVersion("m", 1, "", User()), kPermissionDenied);
   EXPECT_TRUE(R().GetVersion("m", 1));
   EXPECT_EQ(R().ResolveRef("m@production")->version, 1);
   // "canary" sorts before "production": its removal is rolled back with the refused delete.
@@ -385,7 +397,7 @@ TEST_F(RegistryStoreTest, ProtectedAliasesNeedAnAdmin) {
   ASSERT_TRUE(R().UpdateModel("m", desired, desired.etag, Admin()));
   EXPECT_CODE(R().SetAlias("m", "staging", 1, "", User()), kPermissionDenied);
 
-  ASSERT_TRUE(R().DeleteVersion("m", 1, Admin()).ok());
+  ASSERT_TRUE(R().DeleteVersion("m", 1, "", Admin()).ok());
   auto history = R().AliasHistory("m", "production");
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[1].reason, "version 1 deleted");
@@ -398,7 +410,7 @@ TEST_F(RegistryStoreTest, ResolveRefForms) {
   EXPECT_EQ(R().ResolveRef("m@champion")->version, 2);
   EXPECT_EQ(R().ResolveRef("m@3")->version, 3);
   EXPECT_EQ(R().ResolveRef("m@latest")->version, 3);
-  ASSERT_TRUE(R().DeleteVersion("m", 3, User()).ok());
+  ASSERT_TRUE(R().DeleteVersion("m", 3, "", User()).ok());
   EXPECT_EQ(R().ResolveRef("m@latest")->version, 2);  // the highest LIVE version
   EXPECT_CODE(R().ResolveRef("m@3"), kNotFound);
   EXPECT_EQ(R().GetVersionByRef("m", "1")->version, 1);

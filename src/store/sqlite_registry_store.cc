@@ -305,10 +305,16 @@ Result<ModelVersion> SqliteRegistryStore::UpdateVersion(std::string_view model, 
 }
 
 Status SqliteRegistryStore::DeleteVersion(std::string_view model, int64_t version,
-                                          const Actor& actor) {
-  return writer_.SubmitAndWait([n = std::string(model), version, actor](Connection& db) -> Status {
+                                          std::string_view expected_etag, const Actor& actor) {
+  return writer_.SubmitAndWait([n = std::string(model), version,
+                                etag = std::string(expected_etag), actor](Connection& db) -> Status {
     BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
     BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersion(db, m, version));
+    if (!etag.empty()) {
+      BALLAST_RETURN_IF_ERROR(
+          CheckEtag("version " + std::to_string(version) + " of registered model '" + n + "'",
+                    r.v.etag, etag));
+    }
     BALLAST_RETURN_IF_ERROR(
         RemoveAliases(db, m, version, "version " + std::to_string(version) + " deleted", actor));
     BALLAST_ASSIGN_OR_RETURN(Statement st,

@@ -37,7 +37,8 @@ class SqliteRegistryStore final : public RegistryStore {
   Result<ModelVersion> UpdateVersion(std::string_view model, int64_t version,
                                      const ModelVersion& desired, std::string_view expected_etag,
                                      const Actor& actor) override;
-  Status DeleteVersion(std::string_view model, int64_t version, const Actor& actor) override;
+  Status DeleteVersion(std::string_view model, int64_t version, std::string_view expected_etag,
+                       const Actor& actor) override;
   Result<Page<ModelVersion>> ListVersions(std::string_view model, const ListQuery& query) override;
   Result<ModelVersion> SetVersionTag(std::string_view model, int64_t version, std::string_view key,
                                      std::string_view value, const Actor& actor) override;

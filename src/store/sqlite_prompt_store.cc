@@ -7,6 +7,7 @@
 
 #include "store/expr_sql.h"
 #include "store/prompt_rows.h"
+#include "store/registry_rows.h"
 
 namespace ballast::store {
 using prompt_rows::ApplyPush;
@@ -25,33 +26,10 @@ using prompt_rows::PromptFromRow;
 using prompt_rows::SpecFacts;
 using prompt_rows::VersionFromRow;
 using prompt_rows::VersionRow;
+using registry_rows::ReadSnapshot;
+using registry_rows::WriteAndWait;
 
 namespace {
-
-// Runs `op` on the writer and returns its value once the group committed.
-template <typename T>
-Result<T> WriteAndWait(Writer& writer, std::function<Result<T>(Connection&)> op) {
-  auto out = std::make_shared<std::optional<T>>();
-  Status st = writer.SubmitAndWait([op = std::move(op), out](Connection& db) -> Status {
-    Result<T> r = op(db);
-    if (!r) return r.error();
-    *out = std::move(*r);
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return std::move(**out);
-}
-
-// Runs `read` on a pooled connection inside one read transaction (a consistent snapshot).
-template <typename T>
-Result<T> ReadSnapshot(ReaderPool& readers, const std::function<Result<T>(Connection&)>& read) {
-  BALLAST_ASSIGN_OR_RETURN(ReaderPool::Lease db, readers.Acquire());
-  BALLAST_RETURN_IF_ERROR(db->Exec("BEGIN"));
-  Result<T> r = read(*db);
-  Status end = db->Exec("COMMIT");
-  if (r && !end.ok()) return end;
-  return r;
-}
 
 Status WithFieldPrefix(const Status& st, const std::string& prefix) {
   if (st.code() != StatusCode::kInvalidArgument) return st;

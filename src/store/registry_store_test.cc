@@ -469,3 +469,55 @@ TEST_F(RegistryStoreTest, StageTransitionsAndLatestVersions) {
 
 }  // namespace
 }  // namespace ballast::store
+
+namespace ballast::store {
+namespace {
+
+using registry_testing::RegistryStoreTest;
+using registry_testing::User;
+using registry_testing::Version;
+
+// Resolution is cached in memory (store/ref_cache.h): each kind of write must be seen by the
+// very next resolve of a ref it affects, after the same ref was resolved (and cached) before it.
+TEST_F(RegistryStoreTest, ResolveSeesEveryWriteThatAffectsIt) {
+  Seed("m", 2);
+  ASSERT_TRUE(R().SetAlias("m", "production", 1, "", User()));
+  auto resolve = [&](const char* ref) { return R().ResolveRef(ref); };
+  ASSERT_EQ(resolve("m@production")->version, 1);
+  ASSERT_EQ(resolve("m@production")->version, 1);  // now from the cache
+
+  ASSERT_TRUE(R().SetAlias("m", "production", 2, "promote", User()));
+  EXPECT_EQ(resolve("m@production")->version, 2);
+
+  ASSERT_TRUE(R().SetVersionTag("m", 2, "eval", "passed", User()));
+  EXPECT_EQ(resolve("m@production")->tags.at("eval"), "passed");
+
+  ModelVersion desired = *R().GetVersion("m", 2);
+  desired.description = "second";
+  ASSERT_TRUE(R().UpdateVersion("m", 2, desired, desired.etag, User()));
+  EXPECT_EQ(resolve("m@production")->description, "second");
+
+  ASSERT_TRUE(R().TransitionStage("m", 2, Stage::kStaging, false, User()));
+  EXPECT_EQ(resolve("m@production")->stage, Stage::kStaging);
+
+  EXPECT_EQ(resolve("m@latest")->version, 2);
+  ASSERT_TRUE(R().CreateVersion(Version("m"), User()));
+  EXPECT_EQ(resolve("m@latest")->version, 3);
+  ASSERT_EQ(resolve("m@3")->version, 3);
+  ASSERT_TRUE(R().DeleteVersion("m", 3, "", User()).ok());
+  EXPECT_CODE(resolve("m@3"), kNotFound);
+  EXPECT_EQ(resolve("m@latest")->version, 2);
+
+  ASSERT_TRUE(R().DeleteAlias("m", "production", "", User()));
+  EXPECT_CODE(resolve("m@production"), kNotFound);
+
+  ASSERT_EQ(resolve("m@1")->model, "m");
+  ASSERT_TRUE(R().RenameModel("m", "n", User()));
+  EXPECT_CODE(resolve("m@1"), kNotFound);
+  EXPECT_EQ(resolve("n@1")->model, "n");
+  ASSERT_TRUE(R().DeleteModel("n", "", User()).ok());
+  EXPECT_CODE(resolve("n@1"), kNotFound);
+}
+
+}  // namespace
+}  // namespace ballast::store

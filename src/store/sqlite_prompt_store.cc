@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "store/expr_sql.h"
+#include "store/list_sql.h"
 #include "store/prompt_rows.h"
 #include "store/registry_rows.h"
 
@@ -44,86 +45,9 @@ Status RefuseLatest(std::string_view label) {
       "label");
 }
 
-// Refuses fragments that could not have come from the expression compiler.
-Status CheckFilter(const SqlFilter& f) {
-  size_t placeholders = 0;
-  char quote = 0;
-  for (char c : f.sql) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '?') {
-      ++placeholders;
-    } else if (c == ';') {
-      return Status::InvalidArgument("filter SQL holds ';'", "filter");
-    }
-  }
-  if (quote != 0) return Status::InvalidArgument("filter SQL has an unterminated quote", "filter");
-  if (placeholders != f.params.size()) {
-    return Status::InvalidArgument("filter SQL placeholders and values differ in number", "filter");
-  }
-  return Status::Ok();
-}
-
-struct OrderColumn {
-  std::string_view name;
-  std::string_view sql;
-};
-
 constexpr OrderColumn kPromptOrder[] = {
     {"name", "p.name"}, {"created_at", "p.created_at"}, {"updated_at", "p.updated_at"}};
 constexpr OrderColumn kVersionOrder[] = {{"version", "v.version"}, {"created_at", "v.created_at"}};
-
-template <size_t N>
-Result<std::string> OrderClause(const ListQuery& q, const OrderColumn (&allowed)[N],
-                                std::string_view fallback, std::string_view tiebreak) {
-  if (q.limit < 1 || q.limit > 1000) {
-    return Status::InvalidArgument("limit must be from 1 to 1000", "limit");
-  }
-  if (q.offset < 0) return Status::InvalidArgument("offset is negative", "offset");
-  BALLAST_RETURN_IF_ERROR(CheckFilter(q.filter));
-  std::string out;
-  for (size_t i = 0; i < q.order_by.size(); ++i) {
-    const OrderColumn* hit = nullptr;
-    for (const OrderColumn& c : allowed) {
-      if (c.name == q.order_by[i].column) hit = &c;
-    }
-    if (hit == nullptr) {
-      std::string names;
-      for (const OrderColumn& c : allowed)
-        names += (names.empty() ? "" : ", ") + std::string(c.name);
-      return Status::InvalidArgument(
-          "cannot order by '" + q.order_by[i].column + "'; expected one of " + names,
-          "order_by[" + std::to_string(i) + "]");
-    }
-    out += std::string(hit->sql) + (q.order_by[i].descending ? " DESC, " : " ASC, ");
-  }
-  if (out.empty()) out = std::string(fallback) + ", ";
-  return out + std::string(tiebreak);
-}
-
-// Runs a page query (placeholders: `prompt_id` when set, the filter's, LIMIT, OFFSET); returns
-// whether there is a further page.
-Result<bool> RunPage(Connection& db, const std::string& sql, std::optional<int64_t> prompt_id,
-                     const ListQuery& q, const std::function<void(const Statement&)>& row) {
-  BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  int index = 0;
-  if (prompt_id) BALLAST_RETURN_IF_ERROR(st.Bind(++index, *prompt_id));
-  BALLAST_RETURN_IF_ERROR(BindParams(st, q.filter.params, index + 1));
-  index += static_cast<int>(q.filter.params.size());
-  BALLAST_RETURN_IF_ERROR(st.Bind(++index, q.limit + 1));
-  BALLAST_RETURN_IF_ERROR(st.Bind(++index, q.offset));
-  int64_t seen = 0;
-  while (true) {
-    BALLAST_ASSIGN_OR_RETURN(bool more, st.Step());
-    if (!more) return false;
-    if (++seen > q.limit) return true;
-    row(st);
-  }
-}
-
-std::string FilterClause(const SqlFilter& f) { return f.sql.empty() ? "" : " AND (" + f.sql + ")"; }
 
 }  // namespace
 
@@ -182,8 +106,9 @@ Result<RegisteredPrompt> SqlitePromptStore::GetPrompt(std::string_view name) {
 }
 
 Result<Page<RegisteredPrompt>> SqlitePromptStore::ListPrompts(const ListQuery& query) {
+  BALLAST_RETURN_IF_ERROR(CheckListQuery(query));
   BALLAST_ASSIGN_OR_RETURN(std::string order,
-                           OrderClause(query, kPromptOrder, "p.name ASC", "p.id ASC"));
+                           OrderByClause(query.order_by, kPromptOrder, "p.name ASC", "p.id ASC"));
   const std::string sql = std::string("SELECT ") + kPromptColumns + " FROM prompts p WHERE " +
                           (query.include_deleted ? "1" : "p.deleted_at IS NULL") +
                           FilterClause(query.filter) + " ORDER BY " + order + " LIMIT ? OFFSET ?";
@@ -250,8 +175,10 @@ Result<PromptVersion> SqlitePromptStore::GetVersionByRef(std::string_view name,
 
 Result<Page<PromptVersion>> SqlitePromptStore::ListVersions(std::string_view name,
                                                             const ListQuery& query) {
-  BALLAST_ASSIGN_OR_RETURN(std::string order,
-                           OrderClause(query, kVersionOrder, "v.version DESC", "v.id ASC"));
+  BALLAST_RETURN_IF_ERROR(CheckListQuery(query));
+  BALLAST_ASSIGN_OR_RETURN(
+      std::string order,
+      OrderByClause(query.order_by, kVersionOrder, "v.version DESC", "v.id ASC"));
   const std::string sql =
       std::string("SELECT ") + kVersionColumns +
       " FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id WHERE v.prompt_id = ?" +

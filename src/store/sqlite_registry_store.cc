@@ -41,9 +41,14 @@ using registry_rows::ReplaceProtectedAliases;
 using registry_rows::ReplaceVersionTags;
 using registry_rows::VersionFromRow;
 using registry_rows::VersionRow;
-using registry_rows::WriteAndWait;
 using registry_rows::kModelColumns;
 using registry_rows::kVersionColumns;
+
+template <typename T>
+Result<T> SqliteRegistryStore::Write(std::function<Result<T>(Connection&)> op) {
+  RefCache<ModelVersion>::WriteScope scope(resolved_);
+  return registry_rows::WriteAndWait<T>(writer_, std::move(op));
+}
 
 // ---- models ----
 
@@ -51,8 +56,8 @@ Result<RegisteredModel> SqliteRegistryStore::CreateModel(const RegisteredModel& 
                                                          const Actor& actor) {
   BALLAST_RETURN_IF_ERROR(ValidateModelName(model.name));
   BALLAST_RETURN_IF_ERROR(CheckModelFields(model));
-  return WriteAndWait<RegisteredModel>(
-      writer_, [model, actor](Connection& db) -> Result<RegisteredModel> {
+  return Write<RegisteredModel>(
+      [model, actor](Connection& db) -> Result<RegisteredModel> {
         BALLAST_ASSIGN_OR_RETURN(bool taken, LiveModelExists(db, model.name));
         if (taken) {
           return Status::AlreadyExists("registered model '" + model.name + "' already exists");
@@ -82,8 +87,7 @@ Result<RegisteredModel> SqliteRegistryStore::UpdateModel(std::string_view name,
                                                          std::string_view expected_etag,
                                                          const Actor& actor) {
   BALLAST_RETURN_IF_ERROR(CheckModelFields(desired));
-  return WriteAndWait<RegisteredModel>(
-      writer_,
+  return Write<RegisteredModel>(
       [n = std::string(name), desired, etag = std::string(expected_etag),
        actor](Connection& db) -> Result<RegisteredModel> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -111,8 +115,7 @@ Result<RegisteredModel> SqliteRegistryStore::RenameModel(std::string_view name,
                                                          std::string_view new_name,
                                                          const Actor& actor) {
   BALLAST_RETURN_IF_ERROR(ValidateModelName(new_name));
-  return WriteAndWait<RegisteredModel>(
-      writer_,
+  return Write<RegisteredModel>(
       [from = std::string(name), to = std::string(new_name),
        actor](Connection& db) -> Result<RegisteredModel> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, from));
@@ -131,6 +134,7 @@ Result<RegisteredModel> SqliteRegistryStore::RenameModel(std::string_view name,
 
 Status SqliteRegistryStore::DeleteModel(std::string_view name, std::string_view expected_etag,
                                         const Actor& actor) {
+  RefCache<ModelVersion>::WriteScope scope(resolved_);
   return writer_.SubmitAndWait([n = std::string(name), etag = std::string(expected_etag),
                                 actor](Connection& db) -> Status {
     BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -155,8 +159,7 @@ Result<RegisteredModel> SqliteRegistryStore::SetModelTag(std::string_view name,
                                                          std::string_view value,
                                                          const Actor& actor) {
   BALLAST_RETURN_IF_ERROR(CheckTag(key, value));
-  return WriteAndWait<RegisteredModel>(
-      writer_,
+  return Write<RegisteredModel>(
       [n = std::string(name), k = std::string(key), v = std::string(value),
        actor](Connection& db) -> Result<RegisteredModel> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -174,8 +177,7 @@ Result<RegisteredModel> SqliteRegistryStore::SetModelTag(std::string_view name,
 Result<RegisteredModel> SqliteRegistryStore::DeleteModelTag(std::string_view name,
                                                             std::string_view key,
                                                             const Actor& actor) {
-  return WriteAndWait<RegisteredModel>(
-      writer_,
+  return Write<RegisteredModel>(
       [n = std::string(name), k = std::string(key),
        actor](Connection& db) -> Result<RegisteredModel> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -205,8 +207,8 @@ Result<ModelVersion> SqliteRegistryStore::CreateVersion(const ModelVersion& vers
     BALLAST_RETURN_IF_ERROR(CheckLength("lineage.dataset_refs[" + std::to_string(i) + "]",
                                         lineage.dataset_refs[i], 1, 512));
   }
-  return WriteAndWait<ModelVersion>(
-      writer_, [version, actor](Connection& db) -> Result<ModelVersion> {
+  return Write<ModelVersion>(
+      [version, actor](Connection& db) -> Result<ModelVersion> {
         const VersionLineage& lin = version.lineage;
         if (!lin.hyperparameters_json.empty()) {
           BALLAST_ASSIGN_OR_RETURN(Statement check, db.Prepare("SELECT json_valid(?)"));
@@ -265,13 +267,22 @@ Result<ModelVersion> SqliteRegistryStore::GetVersion(std::string_view model, int
 
 Result<ModelVersion> SqliteRegistryStore::GetVersionByRef(std::string_view model,
                                                           std::string_view ref) {
-  std::string n(model);
-  std::string rf(ref);
-  return ReadSnapshot<ModelVersion>(readers_, [&](Connection& db) -> Result<ModelVersion> {
-    BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
-    BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersionByRef(db, m, rf));
-    return std::move(r.v);
-  });
+  std::string key;
+  key.reserve(model.size() + 1 + ref.size());
+  key.append(model).push_back('\0');
+  key.append(ref);
+  const RefCache<ModelVersion>::Ticket ticket = resolved_.Begin();
+  if (std::optional<ModelVersion> hit = resolved_.Get(key)) return std::move(*hit);
+  const std::string_view n = std::string_view(key).substr(0, model.size());
+  const std::string_view rf = std::string_view(key).substr(model.size() + 1);
+  Result<ModelVersion> found =
+      ReadSnapshot<ModelVersion>(readers_, [&](Connection& db) -> Result<ModelVersion> {
+        BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
+        BALLAST_ASSIGN_OR_RETURN(VersionRow r, LoadVersionByRef(db, m, rf));
+        return std::move(r.v);
+      });
+  if (found) resolved_.Put(ticket, key, *found);
+  return found;
 }
 
 Result<ModelVersion> SqliteRegistryStore::UpdateVersion(std::string_view model, int64_t version,
@@ -279,8 +290,7 @@ Result<ModelVersion> SqliteRegistryStore::UpdateVersion(std::string_view model, 
                                                         std::string_view expected_etag,
                                                         const Actor& actor) {
   BALLAST_RETURN_IF_ERROR(CheckVersionFields(desired));
-  return WriteAndWait<ModelVersion>(
-      writer_,
+  return Write<ModelVersion>(
       [n = std::string(model), version, desired, etag = std::string(expected_etag),
        actor](Connection& db) -> Result<ModelVersion> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -306,6 +316,7 @@ Result<ModelVersion> SqliteRegistryStore::UpdateVersion(std::string_view model, 
 
 Status SqliteRegistryStore::DeleteVersion(std::string_view model, int64_t version,
                                           std::string_view expected_etag, const Actor& actor) {
+  RefCache<ModelVersion>::WriteScope scope(resolved_);
   return writer_.SubmitAndWait([n = std::string(model), version,
                                 etag = std::string(expected_etag), actor](Connection& db) -> Status {
     BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -325,166 +336,6 @@ Status SqliteRegistryStore::DeleteVersion(std::string_view model, int64_t versio
   });
 }
 
-// ---- listing ----
-
-namespace {
-
-// Refuses fragments that could not have come from the expression compiler.
-Status CheckFilter(const SqlFilter& f) {
-  size_t placeholders = 0;
-  char quote = 0;
-  for (char c : f.sql) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;  // a doubled quote re-enters the literal on the next char
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '?') {
-      ++placeholders;
-    } else if (c == ';') {
-      return Status::InvalidArgument("filter SQL holds ';'", "filter");
-    }
-  }
-  if (quote != 0) return Status::InvalidArgument("filter SQL has an unterminated quote", "filter");
-  if (placeholders != f.params.size()) {
-    return Status::InvalidArgument("filter SQL has " + std::to_string(placeholders) +
-                                       " placeholders but " + std::to_string(f.params.size()) +
-                                       " values",
-                                   "filter");
-  }
-  return Status::Ok();
-}
-
-struct OrderColumn {
-  std::string_view name;
-  std::string_view sql;
-};
-
-constexpr OrderColumn kModelOrder[] = {{"name", "m.name"},
-                                       {"owner", "m.owner"},
-                                       {"provider", "m.provider"},
-                                       {"created_at", "m.created_at"},
-                                       {"updated_at", "m.updated_at"}};
-constexpr OrderColumn kVersionOrder[] = {{"name", "m.name"},
-                                         {"version", "v.version"},
-                                         {"created_at", "v.created_at"},
-                                         {"updated_at", "v.updated_at"},
-                                         {"retires_at", "v.retires_at"}};
-
-template <size_t N>
-Result<std::string> OrderClause(const std::vector<OrderBy>& order, const OrderColumn (&allowed)[N],
-                                std::string_view fallback, std::string_view tiebreak) {
-  std::string out;
-  for (size_t i = 0; i < order.size(); ++i) {
-    const OrderColumn* hit = nullptr;
-    for (const OrderColumn& c : allowed) {
-      if (c.name == order[i].column) hit = &c;
-    }
-    if (hit == nullptr) {
-      std::string names;
-      for (const OrderColumn& c : allowed)
-        names += (names.empty() ? "" : ", ") + std::string(c.name);
-      return Status::InvalidArgument(
-          "cannot order by '" + order[i].column + "'; expected one of " + names,
-          "order_by[" + std::to_string(i) + "]");
-    }
-    out += std::string(hit->sql) + (order[i].descending ? " DESC, " : " ASC, ");
-  }
-  if (out.empty()) out = std::string(fallback) + ", ";
-  return out + std::string(tiebreak);
-}
-
-Status CheckPaging(const ListQuery& q) {
-  if (q.limit < 1 || q.limit > 1000) {
-    return Status::InvalidArgument("limit must be from 1 to 1000", "limit");
-  }
-  if (q.offset < 0) return Status::InvalidArgument("offset is negative", "offset");
-  return Status::Ok();
-}
-
-// Runs `sql` (whose placeholders are: `model_id` when set, the filter's, LIMIT, OFFSET) and hands
-// each row to `row`; returns whether there was one more row than the page holds.
-Result<bool> RunPage(Connection& db, const std::string& sql, std::optional<int64_t> model_id,
-                     const ListQuery& q, const std::function<Status(const Statement&)>& row) {
-  BALLAST_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
-  int index = 0;
-  if (model_id) BALLAST_RETURN_IF_ERROR(st.Bind(++index, *model_id));
-  BALLAST_RETURN_IF_ERROR(BindParams(st, q.filter.params, index + 1));
-  index += static_cast<int>(q.filter.params.size());
-  BALLAST_RETURN_IF_ERROR(st.Bind(++index, q.limit + 1));
-  BALLAST_RETURN_IF_ERROR(st.Bind(++index, q.offset));
-  int64_t seen = 0;
-  while (true) {
-    BALLAST_ASSIGN_OR_RETURN(bool more, st.Step());
-    if (!more) return false;
-    if (++seen > q.limit) return true;
-    BALLAST_RETURN_IF_ERROR(row(st));
-  }
-}
-
-std::string FilterClause(const SqlFilter& f) { return f.sql.empty() ? "" : " AND (" + f.sql + ")"; }
-
-}  // namespace
-
-Result<Page<RegisteredModel>> SqliteRegistryStore::ListModels(const ListQuery& query) {
-  BALLAST_RETURN_IF_ERROR(CheckPaging(query));
-  BALLAST_RETURN_IF_ERROR(CheckFilter(query.filter));
-  BALLAST_ASSIGN_OR_RETURN(std::string order,
-                           OrderClause(query.order_by, kModelOrder, "m.name ASC", "m.id ASC"));
-  const std::string sql = std::string("SELECT ") + kModelColumns +
-                          " FROM registered_models m WHERE " +
-                          (query.include_deleted ? "1" : "m.deleted_at IS NULL") +
-                          FilterClause(query.filter) + " ORDER BY " + order + " LIMIT ? OFFSET ?";
-  return ReadSnapshot<Page<RegisteredModel>>(
-      readers_, [&](Connection& db) -> Result<Page<RegisteredModel>> {
-        Page<RegisteredModel> page;
-        BALLAST_ASSIGN_OR_RETURN(bool more,
-                                 RunPage(db, sql, std::nullopt, query, [&](const Statement& st) {
-                                   page.items.push_back(ModelFromRow(st));
-                                   return Status::Ok();
-                                 }));
-        for (RegisteredModel& m : page.items) BALLAST_RETURN_IF_ERROR(FillModel(db, m));
-        if (more) page.next_offset = query.offset + query.limit;
-        return page;
-      });
-}
-
-Result<Page<ModelVersion>> SqliteRegistryStore::ListVersions(std::string_view model,
-                                                             const ListQuery& query) {
-  BALLAST_RETURN_IF_ERROR(CheckPaging(query));
-  BALLAST_RETURN_IF_ERROR(CheckFilter(query.filter));
-  BALLAST_ASSIGN_OR_RETURN(
-      std::string order,
-      OrderClause(query.order_by, kVersionOrder, "m.name ASC, v.version DESC", "v.id ASC"));
-  std::string sql =
-      std::string("SELECT ") + kVersionColumns +
-      " FROM model_versions v JOIN registered_models m ON m.id = v.model_id WHERE " +
-      (query.include_deleted ? "1" : "v.deleted_at IS NULL AND m.deleted_at IS NULL") +
-      (model.empty() ? "" : " AND v.model_id = ?") + FilterClause(query.filter) + " ORDER BY " +
-      order + " LIMIT ? OFFSET ?";
-  std::string n(model);
-  return ReadSnapshot<Page<ModelVersion>>(
-      readers_, [&](Connection& db) -> Result<Page<ModelVersion>> {
-        std::optional<int64_t> model_id;
-        if (!n.empty()) {
-          BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n, ModelDetail::kHead));
-          model_id = m.id;
-        }
-        std::vector<VersionRow> rows;
-        BALLAST_ASSIGN_OR_RETURN(bool more,
-                                 RunPage(db, sql, model_id, query, [&](const Statement& st) {
-                                   rows.push_back(VersionFromRow(st));
-                                   return Status::Ok();
-                                 }));
-        Page<ModelVersion> page;
-        for (VersionRow& r : rows) {
-          BALLAST_RETURN_IF_ERROR(FillVersion(db, r));
-          page.items.push_back(std::move(r.v));
-        }
-        if (more) page.next_offset = query.offset + query.limit;
-        return page;
-      });
-}
-
 // ---- version tags and stages ----
 
 Result<ModelVersion> SqliteRegistryStore::SetVersionTag(std::string_view model, int64_t version,
@@ -492,8 +343,7 @@ Result<ModelVersion> SqliteRegistryStore::SetVersionTag(std::string_view model, 
                                                         std::string_view value,
                                                         const Actor& actor) {
   BALLAST_RETURN_IF_ERROR(CheckTag(key, value));
-  return WriteAndWait<ModelVersion>(
-      writer_,
+  return Write<ModelVersion>(
       [n = std::string(model), version, k = std::string(key), v = std::string(value),
        actor](Connection& db) -> Result<ModelVersion> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -512,8 +362,7 @@ Result<ModelVersion> SqliteRegistryStore::SetVersionTag(std::string_view model, 
 Result<ModelVersion> SqliteRegistryStore::DeleteVersionTag(std::string_view model, int64_t version,
                                                            std::string_view key,
                                                            const Actor& actor) {
-  return WriteAndWait<ModelVersion>(
-      writer_,
+  return Write<ModelVersion>(
       [n = std::string(model), version, k = std::string(key),
        actor](Connection& db) -> Result<ModelVersion> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -536,8 +385,7 @@ Result<ModelVersion> SqliteRegistryStore::DeleteVersionTag(std::string_view mode
 Result<ModelVersion> SqliteRegistryStore::TransitionStage(std::string_view model, int64_t version,
                                                           Stage stage, bool archive_existing,
                                                           const Actor& actor) {
-  return WriteAndWait<ModelVersion>(
-      writer_,
+  return Write<ModelVersion>(
       [n = std::string(model), version, stage, archive_existing,
        actor](Connection& db) -> Result<ModelVersion> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -596,8 +444,7 @@ Result<AliasMove> SqliteRegistryStore::SetAlias(std::string_view model, std::str
   BALLAST_RETURN_IF_ERROR(ValidateAliasName(alias));
   if (version < 1) return Status::InvalidArgument("version must be at least 1", "version");
   BALLAST_RETURN_IF_ERROR(CheckLength("reason", reason, 0, 4096));
-  return WriteAndWait<AliasMove>(
-      writer_,
+  return Write<AliasMove>(
       [n = std::string(model), a = std::string(alias), version, why = std::string(reason),
        actor](Connection& db) -> Result<AliasMove> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));
@@ -620,8 +467,7 @@ Result<AliasMove> SqliteRegistryStore::DeleteAlias(std::string_view model, std::
                                                    std::string_view reason, const Actor& actor) {
   BALLAST_RETURN_IF_ERROR(ValidateAliasName(alias));
   BALLAST_RETURN_IF_ERROR(CheckLength("reason", reason, 0, 4096));
-  return WriteAndWait<AliasMove>(
-      writer_,
+  return Write<AliasMove>(
       [n = std::string(model), a = std::string(alias), why = std::string(reason),
        actor](Connection& db) -> Result<AliasMove> {
         BALLAST_ASSIGN_OR_RETURN(RegisteredModel m, LoadModel(db, n));

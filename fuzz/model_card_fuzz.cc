@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)f.diagnostics.ToString();
   if (!f.ok()) return 0;
   if (!f.card) abort();
-  std::string json = ModelCardToJson(*f.card).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace);
+  std::string json =
+      ModelCardToJson(*f.card).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   CardFile back = DecodeModelCard(json, "fuzz.json");
   if (!back.ok() || !back.card || !(*back.card == *f.card)) abort();
   CardContext ctx;
@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ctx.version = 1;
   ctx.results = {{"text-generation", "", "d@1", "", {{"accuracy", 0.5, ""}}}};
   std::string md = RenderModelCardMarkdown(*f.card, ctx);
-  if (md.rfind("---\n", 0) != 0 || md.find("\n---\n\n# Model card: m version 1\n") ==
-                                       std::string::npos) {
+  if (md.rfind("---\n", 0) != 0 ||
+      md.find("\n---\n\n# Model card: m version 1\n") == std::string::npos) {
     abort();
   }
   return 0;

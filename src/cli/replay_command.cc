@@ -72,7 +72,7 @@ std::string ReplayText(const Json& result) {
 int RunReplayCommand(Console& console, const GlobalOptions& global, const ReplayArgs& args) {
   slo::LoadOptions load_options;
   std::vector<slo::Source> sources;
-  slo::Diagnostics diags;
+  Diagnostics diags;
   for (const std::string& path : args.slo_paths) {
     slo::CollectSources(path, *console.in, load_options, &sources, &diags);
   }

@@ -51,18 +51,18 @@ int RunApplyCommand(Console& console, const GlobalOptions& global,
                     const std::vector<std::string>& paths, bool dry_run) {
   slo::LoadOptions options;
   std::vector<slo::Source> sources;
-  slo::Diagnostics diags;
+  Diagnostics diags;
   for (const std::string& path : paths) {
     slo::CollectSources(path, *console.in, options, &sources, &diags);
   }
   slo::LoadResult loaded = slo::LoadSources(sources, nullptr, options);
   diags.Append(loaded.diagnostics);
   // References to objects stored on the server are only known there: let it judge those.
-  slo::Diagnostics local;
-  for (const slo::Diagnostic& d : diags.items()) {
+  Diagnostics local;
+  for (const Diagnostic& d : diags.items()) {
     const bool unresolved =
         d.message.find("(no such object among those loaded)") != std::string::npos;
-    if (d.severity == slo::Severity::kError && unresolved) continue;
+    if (d.severity == Severity::kError && unresolved) continue;
     local.Add(d);
   }
   if (local.HasErrors()) {

@@ -13,17 +13,17 @@ int RunValidateCommand(Console& console, const GlobalOptions& global,
                        const std::vector<std::string>& paths) {
   slo::LoadOptions options;
   std::vector<slo::Source> sources;
-  slo::Diagnostics read_errors;
+  Diagnostics read_errors;
   for (const std::string& path : paths) {
     slo::CollectSources(path, *console.in, options, &sources, &read_errors);
   }
   slo::LoadResult result = slo::LoadSources(sources, nullptr, options);
-  slo::Diagnostics all = read_errors;
+  Diagnostics all = read_errors;
   all.Append(result.diagnostics);
 
   Json diagnostics = Json::array();
-  for (const slo::Diagnostic& d : all.items()) {
-    diagnostics.push_back({{"severity", d.severity == slo::Severity::kError ? "error" : "warning"},
+  for (const Diagnostic& d : all.items()) {
+    diagnostics.push_back({{"severity", d.severity == Severity::kError ? "error" : "warning"},
                            {"file", d.pos.file},
                            {"line", d.pos.line},
                            {"column", d.pos.column},

@@ -9,24 +9,24 @@
 namespace ballast::registry {
 namespace {
 
-using internal::FieldReader;
-using internal::IndexPath;
-using internal::YamlContext;
+using yaml::DecodeContext;
+using yaml::IndexPath;
+using yaml::MapReader;
 
 class CardReader {
  public:
-  CardReader(YamlContext& ctx, const CardDecodeOptions& options) : ctx_(ctx), options_(options) {}
+  CardReader(DecodeContext& ctx, const CardDecodeOptions& options) : ctx_(ctx), options_(options) {}
 
-  void String(FieldReader& r, std::string_view key, std::string& out) {
+  void String(MapReader& r, std::string_view key, std::string& out) {
     if (auto v = r.String(key)) out = std::move(*v);
   }
 
-  void StringList(FieldReader& r, std::string_view key, std::vector<std::string>& out) {
+  void StringList(MapReader& r, std::string_view key, std::vector<std::string>& out) {
     YAML::Node node = r.Get(key);
     if (!node.IsDefined()) return;
     const std::string path = r.Path(key);
     if (!node.IsSequence()) {
-      ctx_.Error(node, path, "expected a list of strings, found " + internal::DescribeType(node));
+      ctx_.Error(node, path, "expected a list of strings, found " + yaml::DescribeType(node));
       return;
     }
     if (node.size() > options_.max_list_items) {
@@ -35,35 +35,35 @@ class CardReader {
       return;
     }
     for (size_t i = 0; i < node.size(); ++i) {
-      if (auto v = internal::ReadString(ctx_, node[i], IndexPath(path, i))) out.push_back(*v);
+      if (auto v = yaml::ReadString(ctx_, node[i], IndexPath(path, i))) out.push_back(*v);
     }
   }
 
   // Runs `fill` on the mapping at `key` when present, then reports its unknown fields.
   template <typename Fill>
-  void Section(FieldReader& r, std::string_view key, Fill fill) {
+  void Section(MapReader& r, std::string_view key, Fill fill) {
     YAML::Node node = r.Get(key);
     if (!node.IsDefined()) return;
-    FieldReader s(ctx_, node, r.Path(key));
+    MapReader s(ctx_, node, r.Path(key));
     if (!s.ok()) return;
     fill(s);
     s.Finish();
   }
 
-  void Data(FieldReader& r, std::string_view key, CardData& out) {
-    Section(r, key, [&](FieldReader& s) {
+  void Data(MapReader& r, std::string_view key, CardData& out) {
+    Section(r, key, [&](MapReader& s) {
       StringList(s, "datasets", out.datasets);
       String(s, "motivation", out.motivation);
       String(s, "preprocessing", out.preprocessing);
     });
   }
 
-  void Results(FieldReader& r, std::string_view key, std::vector<QuantitativeResult>& out) {
+  void Results(MapReader& r, std::string_view key, std::vector<QuantitativeResult>& out) {
     YAML::Node node = r.Get(key);
     if (!node.IsDefined()) return;
     const std::string path = r.Path(key);
     if (!node.IsSequence()) {
-      ctx_.Error(node, path, "expected a list of results, found " + internal::DescribeType(node));
+      ctx_.Error(node, path, "expected a list of results, found " + yaml::DescribeType(node));
       return;
     }
     if (node.size() > options_.max_list_items) {
@@ -72,7 +72,7 @@ class CardReader {
       return;
     }
     for (size_t i = 0; i < node.size(); ++i) {
-      FieldReader item(ctx_, node[i], IndexPath(path, i));
+      MapReader item(ctx_, node[i], IndexPath(path, i));
       if (!item.ok()) continue;
       QuantitativeResult q;
       bool complete = true;
@@ -82,7 +82,7 @@ class CardReader {
       if (!value.IsDefined()) {
         ctx_.Error(node[i], item.Path("value"), "required field is missing");
         complete = false;
-      } else if (auto v = internal::ReadNumber(ctx_, value, item.Path("value"))) {
+      } else if (auto v = yaml::ReadNumber(ctx_, value, item.Path("value"))) {
         q.value = *v;
       } else {
         complete = false;
@@ -94,16 +94,16 @@ class CardReader {
   }
 
  private:
-  YamlContext& ctx_;
+  DecodeContext& ctx_;
   const CardDecodeOptions& options_;
 };
 
-void Decode(YamlContext& ctx, const YAML::Node& doc, const CardDecodeOptions& options,
+void Decode(DecodeContext& ctx, const YAML::Node& doc, const CardDecodeOptions& options,
             ModelCard& card) {
-  FieldReader r(ctx, doc, "");
+  MapReader r(ctx, doc, "");
   if (!r.ok()) return;
   CardReader c(ctx, options);
-  c.Section(r, "model_details", [&](FieldReader& s) {
+  c.Section(r, "model_details", [&](MapReader& s) {
     ModelDetails& d = card.model_details;
     c.StringList(s, "developers", d.developers);
     c.String(s, "date", d.date);
@@ -116,23 +116,23 @@ void Decode(YamlContext& ctx, const YAML::Node& doc, const CardDecodeOptions& op
     c.String(s, "license", d.license);
     c.String(s, "contact", d.contact);
   });
-  c.Section(r, "intended_use", [&](FieldReader& s) {
+  c.Section(r, "intended_use", [&](MapReader& s) {
     c.StringList(s, "primary_uses", card.intended_use.primary_uses);
     c.StringList(s, "primary_users", card.intended_use.primary_users);
     c.StringList(s, "out_of_scope", card.intended_use.out_of_scope);
   });
-  c.Section(r, "factors", [&](FieldReader& s) {
+  c.Section(r, "factors", [&](MapReader& s) {
     c.StringList(s, "relevant", card.factors.relevant);
     c.StringList(s, "evaluation", card.factors.evaluation);
   });
-  c.Section(r, "metrics", [&](FieldReader& s) {
+  c.Section(r, "metrics", [&](MapReader& s) {
     c.StringList(s, "performance_measures", card.metrics.performance_measures);
     c.StringList(s, "decision_thresholds", card.metrics.decision_thresholds);
     c.String(s, "variation_approaches", card.metrics.variation_approaches);
   });
   c.Data(r, "evaluation_data", card.evaluation_data);
   c.Data(r, "training_data", card.training_data);
-  c.Section(r, "quantitative_analyses", [&](FieldReader& s) {
+  c.Section(r, "quantitative_analyses", [&](MapReader& s) {
     c.Results(s, "unitary", card.quantitative_analyses.unitary);
     c.Results(s, "intersectional", card.quantitative_analyses.intersectional);
   });
@@ -162,19 +162,19 @@ nlohmann::json ResultsJson(const std::vector<QuantitativeResult>& results) {
 CardFile DecodeModelCard(std::string_view text, std::string_view file_name,
                          const CardDecodeOptions& options) {
   CardFile out;
-  YamlContext ctx(std::string(file_name), &out.diagnostics);
+  DecodeContext ctx(std::string(file_name), &out.diagnostics, internal::kRegistryDialect);
   if (text.size() > options.max_bytes) {
     out.diagnostics.Error(SourcePos{std::string(file_name)}, "",
                           fmt::format("model card too large ({} bytes, limit {})", text.size(),
                                       options.max_bytes));
     return out;
   }
-  std::vector<YAML::Node> docs = internal::ParseYamlDocuments(ctx, std::string(text));
+  std::vector<YAML::Node> docs = yaml::ParseDocuments(ctx, std::string(text));
   if (out.diagnostics.HasErrors()) return out;
   ModelCard card;
   size_t seen = 0;
   for (const YAML::Node& doc : docs) {
-    if (internal::IsNull(doc)) continue;
+    if (ctx.IsNull(doc)) continue;
     if (++seen > 1) {
       ctx.Error(doc, "", "a model card is one document; found a second one");
       break;

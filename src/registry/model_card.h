@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/diagnostics.h"
+#include "common/diagnostics.h"
 
 namespace ballast::registry {
 

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
+
+#include "common/source_tree_testing.h"
 
 namespace ballast::registry {
 namespace {
@@ -14,18 +14,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-std::string SourceDir() {
-  const char* dir = std::getenv("BALLAST_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using source_tree_testing::ReadFile;
+using source_tree_testing::SourceDir;
 
 // The YAML between the leading `---` lines.
 std::string FrontMatterOf(const std::string& md) {

@@ -3,27 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include "common/source_tree_testing.h"
 
 namespace ballast::registry {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string SourceDir() {
-  const char* dir = std::getenv("BALLAST_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using source_tree_testing::ReadFile;
+using source_tree_testing::SourceDir;
 
 // Every error of decoding `text` as "line:column: field: message" (file name dropped).
 std::vector<std::string> Errors(const std::string& text) {

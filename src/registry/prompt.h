@@ -30,10 +30,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/diagnostics.h"
 #include "common/status.h"
-#include "registry/diagnostics.h"
 
 namespace ballast::registry {
+
+// Diagnostics are the shared type of common/diagnostics.h; these keep the registry:: spelling for
+// callers outside src/registry (cli/prompt_cli.cc).
+using ballast::Diagnostic;
+using ballast::Diagnostics;
+using ballast::Severity;
+using ballast::SourcePos;
 
 inline constexpr std::string_view kPromptApiVersion = "ballast.dev/v1";
 inline constexpr std::string_view kPromptKind = "Prompt";
@@ -101,7 +108,7 @@ struct Prompt {
 
 // Empty when `name` is a valid prompt name, else why not: lowercase letters, digits, '-' and '.',
 // starting and ending with a letter or digit, parts between dots at most 63 characters, at most
-// 253 in all (DNS-1123 subdomain, as for OpenSLO names).
+// 253 in all (DNS-1123 subdomain, as for OpenSLO names: common/dns_name.h).
 std::string PromptNameError(std::string_view name);
 
 // The spec as JSON, in the field names of the file format; absent optional fields are omitted,

@@ -12,45 +12,45 @@
 namespace ballast::registry {
 namespace {
 
-using internal::FieldReader;
-using internal::IndexPath;
-using internal::JoinPath;
-using internal::YamlContext;
+using yaml::DecodeContext;
+using yaml::IndexPath;
+using yaml::JoinPath;
+using yaml::MapReader;
 
 std::string Where(const TemplatePos& pos) {
   return "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column) +
          " of the template";
 }
 
-std::map<std::string, std::string> ReadStringMap(YamlContext& ctx, const YAML::Node& node,
+std::map<std::string, std::string> ReadStringMap(DecodeContext& ctx, const YAML::Node& node,
                                                  const std::string& path) {
   std::map<std::string, std::string> out;
-  FieldReader r(ctx, node, path);
+  MapReader r(ctx, node, path);
   if (!r.ok()) return out;
   for (const auto& [key, value] : r.TakeAll()) {
     std::string key_path = JoinPath(path, key.Scalar());
-    if (key.Scalar().empty() || !internal::IsValidUtf8(key.Scalar())) {
+    if (key.Scalar().empty() || !yaml::IsValidUtf8(key.Scalar())) {
       ctx.Error(key, key_path, "keys must be non-empty UTF-8 strings");
       continue;
     }
-    if (auto v = internal::ReadString(ctx, value, key_path)) out[key.Scalar()] = *v;
+    if (auto v = yaml::ReadString(ctx, value, key_path)) out[key.Scalar()] = *v;
   }
   return out;
 }
 
-std::optional<Variable> ReadVariable(YamlContext& ctx, const YAML::Node& node,
+std::optional<Variable> ReadVariable(DecodeContext& ctx, const YAML::Node& node,
                                      const std::string& path) {
   Variable v;
-  if (internal::IsNull(node)) return v;  // `name:` alone: required, no description
-  FieldReader r(ctx, node, path);
+  if (ctx.IsNull(node)) return v;  // `name:` alone: required, no description
+  MapReader r(ctx, node, path);
   if (!r.ok()) return std::nullopt;
   if (auto d = r.String("description")) v.description = *d;
   YAML::Node required = r.Get("required");
   std::optional<bool> req;
-  if (required.IsDefined()) req = internal::ReadBool(ctx, required, r.Path("required"));
+  if (required.IsDefined()) req = yaml::ReadBool(ctx, required, r.Path("required"));
   YAML::Node def = r.Get("default");
   if (def.IsDefined()) {
-    v.default_value = internal::ReadStringOrNumber(ctx, def, r.Path("default"));
+    v.default_value = yaml::ReadStringOrNumber(ctx, def, r.Path("default"));
     if (req == true) {
       ctx.Error(required, r.Path("required"),
                 "a variable with a default is optional: remove `required: true` or the default");
@@ -68,13 +68,13 @@ std::string RangeText(double lo, bool lo_open, double hi) {
   return fmt::format("must be in {}{}, {}]", lo_open ? "(" : "[", lo, hi);
 }
 
-void ReadModel(YamlContext& ctx, const YAML::Node& node, const std::string& path,
+void ReadModel(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
                ModelParameters& m) {
-  FieldReader r(ctx, node, path);
+  MapReader r(ctx, node, path);
   if (!r.ok()) return;
   YAML::Node model = r.Get("model");
   if (model.IsDefined()) {
-    if (auto s = internal::ReadString(ctx, model, r.Path("model"))) {
+    if (auto s = yaml::ReadString(ctx, model, r.Path("model"))) {
       Result<ModelRef> ref = ParseModelRef(*s);
       if (ref) {
         m.model = *s;
@@ -87,7 +87,7 @@ void ReadModel(YamlContext& ctx, const YAML::Node& node, const std::string& path
                        std::optional<double>& out) {
     YAML::Node n = r.Get(key);
     if (!n.IsDefined()) return;
-    std::optional<double> v = internal::ReadNumber(ctx, n, r.Path(key));
+    std::optional<double> v = yaml::ReadNumber(ctx, n, r.Path(key));
     if (!v) return;
     if ((lo_open ? *v <= lo : *v < lo) || *v > hi) {
       ctx.Error(n, r.Path(key), fmt::format("{} {}", *v, RangeText(lo, lo_open, hi)));
@@ -99,7 +99,7 @@ void ReadModel(YamlContext& ctx, const YAML::Node& node, const std::string& path
   number_in("top_p", 0, true, 1, m.top_p);
   YAML::Node max_tokens = r.Get("max_tokens");
   if (max_tokens.IsDefined()) {
-    if (auto v = internal::ReadInteger(ctx, max_tokens, r.Path("max_tokens"))) {
+    if (auto v = yaml::ReadInteger(ctx, max_tokens, r.Path("max_tokens"))) {
       if (*v < 1) {
         ctx.Error(max_tokens, r.Path("max_tokens"), "must be at least 1");
       } else {
@@ -110,7 +110,7 @@ void ReadModel(YamlContext& ctx, const YAML::Node& node, const std::string& path
   YAML::Node stop = r.Get("stop");
   if (stop.IsDefined()) {
     auto add = [&](const YAML::Node& item, const std::string& item_path) {
-      std::optional<std::string> s = internal::ReadString(ctx, item, item_path);
+      std::optional<std::string> s = yaml::ReadString(ctx, item, item_path);
       if (!s) return;
       if (s->empty()) {
         ctx.Error(item, item_path, "a stop sequence must not be empty");
@@ -128,8 +128,8 @@ void ReadModel(YamlContext& ctx, const YAML::Node& node, const std::string& path
   if (params.IsDefined()) {
     if (!params.IsMap()) {
       ctx.Error(params, r.Path("parameters"),
-                "expected a mapping, found " + internal::DescribeType(params));
-    } else if (auto j = internal::ReadJson(ctx, params, r.Path("parameters"))) {
+                "expected a mapping, found " + yaml::DescribeType(params));
+    } else if (auto j = yaml::ToJson(ctx, params, r.Path("parameters"))) {
       for (std::string_view typed : {"model", "temperature", "max_tokens", "top_p", "stop"}) {
         if (j->contains(typed)) {
           ctx.Error(params, JoinPath(r.Path("parameters"), typed),
@@ -143,7 +143,7 @@ void ReadModel(YamlContext& ctx, const YAML::Node& node, const std::string& path
 }
 
 // Parses one template and checks its placeholders against the declared variables.
-void CheckTemplate(YamlContext& ctx, const YAML::Node& node, const std::string& path,
+void CheckTemplate(DecodeContext& ctx, const YAML::Node& node, const std::string& path,
                    const std::string& text, const std::map<std::string, Variable>& variables,
                    bool variables_ok, std::set<std::string>& used) {
   ParsedTemplate t = ParseTemplate(text);
@@ -161,9 +161,9 @@ void CheckTemplate(YamlContext& ctx, const YAML::Node& node, const std::string& 
   }
 }
 
-void ReadSpec(YamlContext& ctx, const YAML::Node& node, const DecodeOptions& options,
+void ReadSpec(DecodeContext& ctx, const YAML::Node& node, const DecodeOptions& options,
               PromptSpec& spec) {
-  FieldReader r(ctx, node, "spec");
+  MapReader r(ctx, node, "spec");
   if (!r.ok()) return;
   if (auto d = r.String("description")) spec.description = *d;
 
@@ -172,7 +172,7 @@ void ReadSpec(YamlContext& ctx, const YAML::Node& node, const DecodeOptions& opt
   std::map<std::string, YAML::Node> variable_keys;
   YAML::Node vars = r.Get("variables");
   if (vars.IsDefined()) {
-    FieldReader vr(ctx, vars, "spec.variables");
+    MapReader vr(ctx, vars, "spec.variables");
     variables_ok = vr.ok();
     for (const auto& [key, value] : vr.TakeAll()) {
       std::string var_path = JoinPath("spec.variables", key.Scalar());
@@ -202,7 +202,7 @@ void ReadSpec(YamlContext& ctx, const YAML::Node& node, const DecodeOptions& opt
     ctx.Error(node, "spec", "one of spec.template or spec.messages is required");
   }
   if (text.IsDefined()) {
-    if (auto s = internal::ReadString(ctx, text, "spec.template")) {
+    if (auto s = yaml::ReadString(ctx, text, "spec.template")) {
       template_bytes += s->size();
       CheckTemplate(ctx, text, "spec.template", *s, spec.variables, variables_ok, used);
       spec.text = std::move(*s);
@@ -211,14 +211,14 @@ void ReadSpec(YamlContext& ctx, const YAML::Node& node, const DecodeOptions& opt
     spec.text.reset();
     if (!messages.IsSequence()) {
       ctx.Error(messages, "spec.messages",
-                "expected a list, found " + internal::DescribeType(messages));
+                "expected a list, found " + yaml::DescribeType(messages));
     } else if (messages.size() == 0) {
       ctx.Error(messages, "spec.messages", "a chat prompt needs at least one message");
     }
     for (size_t i = 0; messages.IsSequence() && i < messages.size(); ++i) {
       std::string item_path = IndexPath("spec.messages", i);
       YAML::Node item = messages[i];
-      FieldReader mr(ctx, item, item_path);
+      MapReader mr(ctx, item, item_path);
       if (!mr.ok()) continue;
       Message m;
       YAML::Node role = mr.Get("role");
@@ -258,10 +258,10 @@ void ReadSpec(YamlContext& ctx, const YAML::Node& node, const DecodeOptions& opt
   r.Finish();
 }
 
-std::optional<Prompt> DecodePrompt(YamlContext& ctx, const YAML::Node& doc,
+std::optional<Prompt> DecodePrompt(DecodeContext& ctx, const YAML::Node& doc,
                                    const DecodeOptions& options) {
   size_t errors_before = ctx.diags().error_count();
-  FieldReader r(ctx, doc, "");
+  MapReader r(ctx, doc, "");
   if (!r.ok()) return std::nullopt;
   Prompt p;
   p.pos = ctx.Pos(doc);
@@ -280,7 +280,7 @@ std::optional<Prompt> DecodePrompt(YamlContext& ctx, const YAML::Node& doc,
   if (!metadata.IsDefined()) {
     ctx.Error(doc, "metadata", "required field is missing");
   } else {
-    FieldReader mr(ctx, metadata, "metadata");
+    MapReader mr(ctx, metadata, "metadata");
     if (mr.ok()) {
       YAML::Node name = mr.Get("name");
       if (auto n = mr.String("name", /*required=*/true)) {
@@ -314,18 +314,18 @@ std::optional<Prompt> DecodePrompt(YamlContext& ctx, const YAML::Node& doc,
 PromptFile DecodePromptFile(std::string_view text, std::string_view file_name,
                             const DecodeOptions& options) {
   PromptFile out;
-  YamlContext ctx(std::string(file_name), &out.diagnostics);
+  DecodeContext ctx(std::string(file_name), &out.diagnostics, internal::kRegistryDialect);
   if (text.size() > options.max_bytes) {
     out.diagnostics.Error(SourcePos{std::string(file_name)}, "",
                           fmt::format("file too large ({} bytes, limit {})", text.size(),
                                       options.max_bytes));
     return out;
   }
-  std::vector<YAML::Node> docs = internal::ParseYamlDocuments(ctx, std::string(text));
+  std::vector<YAML::Node> docs = yaml::ParseDocuments(ctx, std::string(text));
   std::map<std::string, SourcePos> seen;
   size_t objects = 0;
   for (const YAML::Node& doc : docs) {
-    if (internal::IsNull(doc)) continue;
+    if (ctx.IsNull(doc)) continue;
     if (++objects > options.max_prompts) {
       ctx.Error(doc, "", fmt::format("too many prompts in one file (limit {})",
                                      options.max_prompts));

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "registry/diagnostics.h"
+#include "common/diagnostics.h"
 #include "registry/prompt.h"
 
 namespace ballast::registry {

@@ -140,7 +140,7 @@ Rule AlertRule(const RuleSlo& slo, const AlertMeta& meta, const AlertWindows& w,
 }  // namespace
 
 std::vector<RulesDocument> GenerateRules(const SpecSet& specs, const GenerateOptions& options,
-                                         slo::Diagnostics* diags) {
+                                         Diagnostics* diags) {
   AlertWindowsCatalog builtin = AlertWindowsCatalog::BuiltIn();
   const AlertWindowsCatalog& catalog = options.windows != nullptr ? *options.windows : builtin;
   std::vector<RulesDocument> out;

@@ -27,10 +27,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/diagnostics.h"
 #include "rules/alert_windows.h"
 #include "rules/prom_text.h"
 #include "rules/spec.h"
-#include "slo/diagnostics.h"
 
 namespace ballast::rules {
 
@@ -70,7 +70,7 @@ struct RulesDocument {
 
 struct Generated {
   std::vector<RulesDocument> documents;
-  slo::Diagnostics diagnostics;
+  Diagnostics diagnostics;
   std::string yaml;  // every document, each with its header; empty on error
   bool ok() const { return !diagnostics.HasErrors(); }
 };
@@ -82,7 +82,7 @@ Generated GeneratePrometheusRules(std::string_view text, const std::string& file
 
 // The rules of already-read specs; errors (missing alert windows) go to `diags`.
 std::vector<RulesDocument> GenerateRules(const SpecSet& specs, const GenerateOptions& options,
-                                         slo::Diagnostics* diags);
+                                         Diagnostics* diags);
 
 // YAML text of the documents, each preceded by "---" and the generated-code header.
 std::string RenderRulesYaml(const std::vector<RulesDocument>& documents,

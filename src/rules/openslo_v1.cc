@@ -21,7 +21,7 @@ std::string Lower(std::string s) {
 // The PromQL of one metric source, or an error (added to diags) when it is not Prometheus.
 std::optional<std::string> PrometheusQuery(const slo::Catalog& catalog,
                                            const slo::MetricSource& source,
-                                           const std::string& path, slo::Diagnostics* diags) {
+                                           const std::string& path, Diagnostics* diags) {
   const std::string type = catalog.EffectiveType(source);
   if (Lower(type) != "prometheus") {
     diags->Error(source.pos, path + ".type",
@@ -30,7 +30,7 @@ std::optional<std::string> PrometheusQuery(const slo::Catalog& catalog,
     return std::nullopt;
   }
   auto spos = source.spec_field_pos.find("query");
-  slo::SourcePos qpos = spos != source.spec_field_pos.end() ? spos->second : source.pos;
+  SourcePos qpos = spos != source.spec_field_pos.end() ? spos->second : source.pos;
   if (!source.spec || !source.spec->is_object() || !source.spec->contains("query") ||
       !(*source.spec)["query"].is_string()) {
     diags->Error(source.pos, path + ".spec.query", "is required: the PromQL query (a string)");
@@ -51,7 +51,7 @@ std::optional<std::string> PrometheusQuery(const slo::Catalog& catalog,
 }
 
 void MapSlo(const slo::Catalog& catalog, const slo::Object& object, int64_t default_period_ms,
-            slo::Diagnostics* diags, std::vector<SpecDocument>* out) {
+            Diagnostics* diags, std::vector<SpecDocument>* out) {
   const slo::SloSpec& spec = object.As<slo::SloSpec>();
   const size_t errors_before = diags->error_count();
   SpecDocument doc;
@@ -131,7 +131,7 @@ void MapSlo(const slo::Catalog& catalog, const slo::Object& object, int64_t defa
 }  // namespace
 
 void DecodeOpenSloV1(const std::string& text, const std::string& file_name,
-                     int64_t default_period_ms, slo::Diagnostics* diags,
+                     int64_t default_period_ms, Diagnostics* diags,
                      std::vector<SpecDocument>* out) {
   slo::LoadResult loaded = slo::LoadText(text, file_name);
   diags->Append(loaded.diagnostics);

@@ -104,7 +104,7 @@ SpecSet ReadSpecs(std::string_view text, const std::string& file_name,
     try {
       root = YAML::Load(JoinLines(chunk.lines));
     } catch (const YAML::ParserException& e) {
-      slo::SourcePos pos{file_name, e.mark.line + 1 + chunk.first_line, e.mark.column + 1};
+      SourcePos pos{file_name, e.mark.line + 1 + chunk.first_line, e.mark.column + 1};
       set.diagnostics.Error(pos, "", "invalid YAML: " + e.msg);
       continue;
     } catch (const YAML::Exception& e) {
@@ -177,7 +177,7 @@ SpecSet ReadSpecs(std::string_view text, const std::string& file_name,
                    [](const auto& a, const auto& b) { return a.first < b.first; });
 
   // Rule group names derive from SLO ids: a repeated id would make the rules file invalid.
-  std::map<std::string, slo::SourcePos> seen;
+  std::map<std::string, SourcePos> seen;
   for (auto& [line, doc] : ordered) {
     for (const RuleSlo& s : doc.slos) {
       auto [it, inserted] = seen.emplace(s.id, s.pos);

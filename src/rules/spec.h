@@ -5,7 +5,7 @@
 //
 // Every input document becomes one SpecDocument (and later one output document), holding one
 // RuleSlo per Sloth SLO or per OpenSLO objective. Readers validate as they go and report every
-// problem with file, line, column and field path into slo::Diagnostics; a document with errors
+// problem with file, line, column and field path into Diagnostics; a document with errors
 // yields no SpecDocument.
 //
 //   SpecSet set = ReadSpecs(text, "slos.yaml", 30 * kDayMs);
@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "slo/diagnostics.h"
+#include "common/diagnostics.h"
 
 namespace ballast::rules {
 
@@ -59,7 +59,7 @@ struct RuleSlo {
   std::optional<std::string> total_query;
   AlertMeta page;
   AlertMeta ticket;
-  slo::SourcePos pos;  // where the SLO (or objective) is written
+  SourcePos pos;  // where the SLO (or objective) is written
   std::string path;    // its field path, for messages ("slos[1]")
 };
 
@@ -74,12 +74,12 @@ struct SpecDocument {
   SpecKind kind = SpecKind::kSlothV1;
   std::optional<KubernetesMeta> k8s;  // kSlothK8s only
   std::vector<RuleSlo> slos;
-  slo::SourcePos pos;
+  SourcePos pos;
 };
 
 struct SpecSet {
   std::vector<SpecDocument> documents;
-  slo::Diagnostics diagnostics;
+  Diagnostics diagnostics;
 };
 
 // Reads every document of `text` (YAML, `---`-separated). `default_period_ms` is the SLO

@@ -43,8 +43,8 @@ std::string Join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-slo::SourcePos Reader::Pos(const YAML::Node& n) const {
-  slo::SourcePos p;
+SourcePos Reader::Pos(const YAML::Node& n) const {
+  SourcePos p;
   p.file = file_;
   if (n.IsDefined()) {
     const YAML::Mark m = n.Mark();

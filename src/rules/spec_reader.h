@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/diagnostics.h"
 #include "rules/spec.h"
-#include "slo/diagnostics.h"
 
 namespace ballast::rules::internal {
 
@@ -27,10 +27,10 @@ std::string Join(const std::string& path, std::string_view key);
 class Reader {
  public:
   // `line_offset`: 0-based line of the document's first line within the file.
-  Reader(std::string file, int line_offset, slo::Diagnostics* diags)
+  Reader(std::string file, int line_offset, Diagnostics* diags)
       : file_(std::move(file)), line_offset_(line_offset), diags_(diags) {}
 
-  slo::SourcePos Pos(const YAML::Node& n) const;
+  SourcePos Pos(const YAML::Node& n) const;
   void Error(const YAML::Node& at, const std::string& path, std::string message);
   void Warning(const YAML::Node& at, const std::string& path, std::string message);
   int errors() const { return errors_; }
@@ -59,7 +59,7 @@ class Reader {
  private:
   std::string file_;
   int line_offset_;
-  slo::Diagnostics* diags_;
+  Diagnostics* diags_;
   int errors_ = 0;
 };
 
@@ -75,7 +75,7 @@ void DecodeOpenSloV1Alpha(const YAML::Node& root, Reader& r, int64_t default_per
 // OpenSLO v1: `text` holds the file with every non-v1 document blanked (line numbers kept);
 // loads it with src/slo's loader and maps each SLO whose SLI reads Prometheus.
 void DecodeOpenSloV1(const std::string& text, const std::string& file_name,
-                     int64_t default_period_ms, slo::Diagnostics* diags,
+                     int64_t default_period_ms, Diagnostics* diags,
                      std::vector<SpecDocument>* out);
 
 }  // namespace ballast::rules::internal

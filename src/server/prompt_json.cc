@@ -53,13 +53,13 @@ json LabelMoveJson(const store::LabelMove& m) {
           {"reason", m.reason}};
 }
 
-Status DiagnosticsStatus(const registry::Diagnostics& diagnostics,
+Status DiagnosticsStatus(const Diagnostics& diagnostics,
                          const std::string& field_prefix) {
   if (!diagnostics.HasErrors()) return Status::Ok();
   std::string message;
   std::string field;
-  for (const registry::Diagnostic& d : diagnostics.items()) {
-    if (d.severity != registry::Severity::kError) continue;
+  for (const Diagnostic& d : diagnostics.items()) {
+    if (d.severity != Severity::kError) continue;
     if (field.empty()) field = field_prefix + d.path;
     if (!message.empty()) message += "; ";
     message += (d.path.empty() ? "" : field_prefix + d.path + ": ") + d.message;

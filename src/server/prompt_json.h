@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/diagnostics.h"
 #include "common/status.h"
-#include "registry/diagnostics.h"
 #include "registry/prompt.h"
 #include "store/prompt_store.h"
 
@@ -49,6 +49,6 @@ Result<store::PromptPush> PushFromJson(const nlohmann::json& body, std::string_v
 
 // INVALID_ARGUMENT listing every error of `diagnostics` without positions (the positions of a
 // re-serialized request body would mean nothing to the caller); OK without errors.
-Status DiagnosticsStatus(const registry::Diagnostics& diagnostics, const std::string& field_prefix);
+Status DiagnosticsStatus(const Diagnostics& diagnostics, const std::string& field_prefix);
 
 }  // namespace ballast::server

@@ -21,9 +21,9 @@ slo::EngineOptions EngineOptionsOf(const SloConfig& c) {
   return o;
 }
 
-Status FirstError(const slo::Diagnostics& d) {
-  for (const slo::Diagnostic& item : d.items()) {
-    if (item.severity != slo::Severity::kError) continue;
+Status FirstError(const Diagnostics& d) {
+  for (const Diagnostic& item : d.items()) {
+    if (item.severity != Severity::kError) continue;
     std::string where = item.pos.file.empty()
                             ? std::string()
                             : item.pos.file + ":" + std::to_string(item.pos.line) + ":" +
@@ -264,7 +264,7 @@ Status SloRuntime::Delete(const std::string& kind, const std::string& name,
     if (!(slo::KindName(o.kind) == kind && o.metadata.name == name)) remaining.push_back(o);
   }
   auto next = std::make_shared<const slo::Catalog>(std::move(remaining));
-  slo::Diagnostics diags;
+  Diagnostics diags;
   slo::Validate(*next, &diags);
   if (diags.HasErrors()) {
     Status first = FirstError(diags);

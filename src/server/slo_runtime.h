@@ -23,10 +23,10 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/diagnostics.h"
 #include "common/status.h"
 #include "server/config.h"
 #include "slo/catalog.h"
-#include "slo/diagnostics.h"
 #include "slo/engine.h"
 #include "store/store.h"
 
@@ -37,14 +37,14 @@ struct ApplyOutcome {
     std::string kind, name, action;  // created | updated | unchanged
   };
   std::vector<Item> results;
-  slo::Diagnostics diagnostics;  // warnings (errors make Apply fail)
+  Diagnostics diagnostics;  // warnings (errors make Apply fail)
 };
 
 // An Apply that failed validation: the first error as a Status (its field set) and every
 // diagnostic for the answer.
 struct ApplyError {
   Status status;
-  slo::Diagnostics diagnostics;
+  Diagnostics diagnostics;
 };
 
 class SloRuntime {

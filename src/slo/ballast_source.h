@@ -31,9 +31,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/diagnostics.h"
 #include "common/expr.h"
 #include "common/status.h"
-#include "slo/diagnostics.h"
 #include "slo/model.h"
 
 namespace ballast::slo {

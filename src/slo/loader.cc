@@ -1,6 +1,5 @@
 #include "slo/loader.h"
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,7 +8,6 @@
 #include <iostream>
 #include <iterator>
 #include <map>
-#include <sstream>
 #include <tuple>
 
 #include "slo/decoder.h"
@@ -26,84 +24,13 @@ bool HasDefinitionExtension(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-// yaml-cpp 0.7's LoadAll loops forever, allocating a null document per turn, on some invalid
-// inputs (a leading ",", jbeder/yaml-cpp#1319, fixed upstream in 2024). This event handler
-// drives the same parser without building nodes so that a document which makes no progress can
-// be detected before LoadAll is called.
-class ProgressCheck final : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    start_ = mark;
-    events_ = 0;
-    only_null_ = true;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override { ++events_; }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { Other(); }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    Other();
-  }
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    Other();
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    Other();
-  }
-  void OnMapEnd() override {}
-
-  // False (with the position) when the parser would not get past a document.
-  static bool ParsesToEnd(const std::string& text, YAML::Mark* stuck_at) {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    ProgressCheck check;
-    int last_null_pos = -1;
-    while (parser.HandleNextDocument(check)) {
-      bool empty = check.only_null_ && check.events_ <= 1;
-      if (empty && check.start_.pos == last_null_pos) {
-        *stuck_at = check.start_;
-        return false;
-      }
-      last_null_pos = empty ? check.start_.pos : -1;
-    }
-    return true;
-  }
-
- private:
-  void Other() {
-    ++events_;
-    only_null_ = false;
-  }
-  YAML::Mark start_;
-  int events_ = 0;
-  bool only_null_ = true;
-};
-
 // Decodes the documents of one source into `objects`.
 void DecodeSource(const Source& source, const LoadOptions& options, std::vector<Object>* objects,
                   Diagnostics* diags) {
-  internal::DecodeContext ctx(source.name, diags);
-  std::vector<YAML::Node> docs;
-  try {
-    YAML::Mark stuck;
-    if (!ProgressCheck::ParsesToEnd(source.text, &stuck)) {
-      diags->Error(SourcePos{source.name, stuck.line + 1, stuck.column + 1}, "",
-                   "invalid YAML/JSON: unexpected token");
-      return;
-    }
-    docs = YAML::LoadAll(source.text);
-  } catch (const YAML::Exception& e) {
-    SourcePos pos{source.name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                  e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    diags->Error(pos, "", "invalid YAML/JSON: " + e.msg);
-    return;
-  } catch (const std::exception& e) {
-    diags->Error(SourcePos{source.name}, "", std::string("cannot parse: ") + e.what());
-    return;
-  }
+  internal::DecodeContext ctx(source.name, diags, internal::kOpenSloDialect);
+  size_t errors_before = diags->error_count();
+  std::vector<YAML::Node> docs = yaml::ParseDocuments(ctx, source.text);
+  if (diags->error_count() > errors_before) return;  // a syntax error, reported
   auto add = [&](const YAML::Node& node) {
     if (objects->size() >= options.max_objects) {
       ctx.Error(node, "", "too many objects (limit " + std::to_string(options.max_objects) + ")");

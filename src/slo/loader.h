@@ -10,9 +10,9 @@
 //   if (!r.ok()) { std::cerr << r.diagnostics.ToString(); return 1; }
 //   for (const Object& o : r.catalog.objects()) ...
 //
-// Every problem is reported in one pass (diagnostics.h). Objects with errors are still in the
-// catalog (so that references to them resolve and do not cascade into more errors), so callers
-// must check ok() before using the catalog.
+// Every problem is reported in one pass (common/diagnostics.h). Objects with errors are still in
+// the catalog (so that references to them resolve and do not cascade into more errors), so
+// callers must check ok() before using the catalog.
 //
 // Thread safety: functions of their arguments; reading files and stdin is the caller's
 // concurrency to arrange.
@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/diagnostics.h"
 #include "slo/catalog.h"
-#include "slo/diagnostics.h"
 
 namespace ballast::slo {
 

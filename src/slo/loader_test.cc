@@ -4,42 +4,38 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "slo/test_support.h"
 
 namespace ballast::slo {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A minimal valid SLO; tests replace parts of it.
-constexpr const char* kSlo = R"(apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: chat
-spec:
-  service: chat-api
-  indicator:
-    metadata:
-      name: ok
-    spec:
-      ratioMetric:
-        good:
-          metricSource:
-            type: ballast
-            spec:
-              where: outcome = 'ok'
-        total:
-          metricSource:
-            type: ballast
-  timeWindow:
-    - duration: 28d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - target: 0.99
-)";
+// A minimal valid SLO; tests replace parts of it. It is the shared availability SLO named
+// "chat", over 28 days, with one bare objective (`- target: 0.99` on line 25): the positions in
+// the golden messages below refer to this text.
+std::string MinimalSlo() {
+  std::string text = testing::kAvailabilitySlo;
+  const std::pair<std::string_view, std::string_view> edits[] = {
+      {"name: chat-availability", "name: chat"},
+      {"duration: 30d", "duration: 28d"},
+      {"    - displayName: Requests succeed\n      target: 0.999\n", "    - target: 0.99\n"}};
+  for (const auto& [from, to] : edits) {
+    size_t pos = text.find(from);
+    if (pos == std::string::npos) std::abort();  // test_support.h changed: update the edits
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+const std::string kSlo = MinimalSlo();
 
 std::string Errors(const LoadResult& r) {
   std::string out;

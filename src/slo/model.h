@@ -25,10 +25,18 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/diagnostics.h"
+#include "common/dns_name.h"
 #include "common/time.h"
-#include "slo/diagnostics.h"
 
 namespace ballast::slo {
+
+// Diagnostics are the shared type of common/diagnostics.h; these keep the slo:: spelling for
+// callers outside src/slo (server/slo_handlers.cc).
+using ballast::Diagnostic;
+using ballast::Diagnostics;
+using ballast::Severity;
+using ballast::SourcePos;
 
 inline constexpr std::string_view kApiVersionV1 = "openslo/v1";
 
@@ -250,9 +258,9 @@ std::string DescribeObject(const Object& object);
 namespace ballast::slo {
 
 // Empty when `name` is a valid object name, otherwise why not. Names follow DNS-1123
-// subdomains (the spec's RFC 1123 rule, extended with '.' as the spec encourages): lowercase
-// letters, digits, '-' and '.', starting and ending with a letter or digit, each dot-separated
-// part at most 63 characters, at most 253 in all.
-std::string NameError(std::string_view name);
+// subdomains (the spec's RFC 1123 rule, extended with '.' as the spec encourages; see
+// common/dns_name.h): lowercase letters, digits, '-' and '.', starting and ending with a letter
+// or digit, each dot-separated part at most 63 characters, at most 253 in all.
+inline std::string NameError(std::string_view name) { return DnsNameError(name); }
 
 }  // namespace ballast::slo

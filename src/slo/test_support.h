@@ -1,11 +1,11 @@
 // Shared by the slo tests: locating the source tree and asserting on diagnostics.
 #pragma once
 
-#include <cstdlib>
 #include <string>
 
 #include "common/clock.h"
-#include "slo/diagnostics.h"
+#include "common/diagnostics.h"
+#include "common/source_tree_testing.h"
 
 namespace ballast::slo::testing {
 
@@ -44,10 +44,7 @@ spec:
 )";
 
 // The source root, from BALLAST_SOURCE_DIR (set by ctest); "." when unset.
-inline std::string SourceDir() {
-  const char* dir = std::getenv("BALLAST_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
+using source_tree_testing::SourceDir;
 
 inline std::string ConformanceDir() { return SourceDir() + "/tests/conformance/openslo"; }
 

@@ -16,8 +16,8 @@
 // Thread safety: reads the catalog only.
 #pragma once
 
+#include "common/diagnostics.h"
 #include "slo/catalog.h"
-#include "slo/diagnostics.h"
 
 namespace ballast::slo {
 

@@ -1,8 +1,10 @@
-#include "slo/diagnostics.h"
+#include "common/diagnostics.h"
 
+#include <algorithm>
+#include <tuple>
 #include <utility>
 
-namespace ballast::slo {
+namespace ballast {
 
 std::string SourcePos::ToString() const {
   if (file.empty() && line == 0) return {};
@@ -40,6 +42,13 @@ void Diagnostics::Append(const Diagnostics& other) {
   for (const Diagnostic& d : other.items_) Add(d);
 }
 
+void Diagnostics::SortByPosition() {
+  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.pos.file, a.pos.line, a.pos.column) <
+           std::tie(b.pos.file, b.pos.line, b.pos.column);
+  });
+}
+
 std::string Diagnostics::ToString() const {
   std::string out;
   for (const Diagnostic& d : items_) {
@@ -53,13 +62,15 @@ Status Diagnostics::ToStatus() const {
   if (!HasErrors()) return Status::Ok();
   std::string message;
   std::string field;
+  bool first = true;
   for (const Diagnostic& d : items_) {
     if (d.severity != Severity::kError) continue;
-    if (field.empty()) field = d.path;
+    if (first) field = d.path;
+    first = false;
     if (!message.empty()) message += '\n';
     message += d.ToString();
   }
   return Status::InvalidArgument(std::move(message), std::move(field));
 }
 
-}  // namespace ballast::slo
+}  // namespace ballast

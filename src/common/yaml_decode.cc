@@ -1,13 +1,13 @@
-#include "registry/yaml_reader.h"
+#include "common/yaml_decode.h"
 
 #include <yaml-cpp/eventhandler.h>
 
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <sstream>
-#include <utility>
 
-namespace ballast::registry::internal {
+namespace ballast::yaml {
 namespace {
 
 // Quoted scalars carry the non-specific tag "!"; plain ones "?" (or an explicit tag).
@@ -19,11 +19,12 @@ std::optional<bool> PlainBool(const std::string& s) {
   return std::nullopt;
 }
 
-std::optional<int64_t> PlainInteger(std::string_view s) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+std::optional<int64_t> PlainInteger(std::string_view s, bool allow_plus) {
+  if (allow_plus && !s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
   return v;
 }
 
@@ -36,15 +37,18 @@ std::optional<double> PlainNumber(std::string_view s) {
   return v;
 }
 
-bool IsPlainNull(const YAML::Node& node) {
+// yaml-cpp turns untagged plain null spellings into null nodes itself; this catches the tagged
+// ones (`!x null`), which stay scalars.
+bool IsPlainNullScalar(const YAML::Node& node) {
   if (!node.IsScalar() || IsQuoted(node)) return false;
   const std::string& s = node.Scalar();
   return s == "~" || s == "null" || s == "Null" || s == "NULL";
 }
 
 // yaml-cpp 0.7's LoadAll loops forever, allocating a null document per turn, on some invalid
-// inputs (a leading ",", jbeder/yaml-cpp#1319). Driving the parser with an event handler that
-// builds nothing detects a document that makes no progress before LoadAll is called.
+// inputs (a leading ",", jbeder/yaml-cpp#1319, fixed upstream in 2024). This event handler
+// drives the same parser without building nodes so that a document which makes no progress can
+// be detected before LoadAll is called.
 class ProgressCheck final : public YAML::EventHandler {
  public:
   void OnDocumentStart(const YAML::Mark& mark) override {
@@ -97,15 +101,17 @@ class ProgressCheck final : public YAML::EventHandler {
   bool only_null_ = true;
 };
 
-bool ToJsonInto(YamlContext& ctx, const YAML::Node& node, const std::string& path, int depth,
+bool ToJsonInto(DecodeContext& ctx, const YAML::Node& node, const std::string& path, int depth,
                 int& budget, nlohmann::json& out) {
+  const Dialect& dialect = ctx.dialect();
   if (--budget < 0) {
-    ctx.Error(node, path, "value too large (more than " + std::to_string(kMaxJsonNodes) +
-                              " nodes after expanding aliases)");
+    ctx.Error(node, path,
+              "value too large (more than " + std::to_string(dialect.max_json_nodes) +
+                  " nodes after expanding aliases)");
     return false;
   }
-  if (depth > kMaxJsonDepth) {
-    ctx.Error(node, path, "value nested deeper than " + std::to_string(kMaxJsonDepth));
+  if (depth > dialect.max_json_depth) {
+    ctx.Error(node, path, "value nested deeper than " + std::to_string(dialect.max_json_depth));
     return false;
   }
   switch (node.Type()) {
@@ -117,7 +123,7 @@ bool ToJsonInto(YamlContext& ctx, const YAML::Node& node, const std::string& pat
           return false;
         }
         const std::string& key = kv.first.Scalar();
-        if (!IsValidUtf8(key)) {
+        if (dialect.strict_scalars && !IsValidUtf8(key)) {
           ctx.Error(kv.first, path, "key is not valid UTF-8");
           return false;
         }
@@ -142,21 +148,22 @@ bool ToJsonInto(YamlContext& ctx, const YAML::Node& node, const std::string& pat
     }
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
+      bool checked_string = !dialect.strict_scalars || IsValidUtf8(s);
       if (IsQuoted(node)) {
-        if (!IsValidUtf8(s)) {
+        if (!checked_string) {
           ctx.Error(node, path, "string is not valid UTF-8");
           return false;
         }
         out = s;
-      } else if (IsPlainNull(node)) {
+      } else if (dialect.strict_scalars && IsPlainNullScalar(node)) {
         out = nullptr;
       } else if (auto b = PlainBool(s)) {
         out = *b;
-      } else if (auto i = PlainInteger(s)) {
+      } else if (auto i = PlainInteger(s, dialect.signed_integers)) {
         out = *i;
       } else if (auto d = PlainNumber(s)) {
         out = *d;
-      } else if (!IsValidUtf8(s)) {
+      } else if (!checked_string) {
         ctx.Error(node, path, "string is not valid UTF-8");
         return false;
       } else {
@@ -172,7 +179,7 @@ bool ToJsonInto(YamlContext& ctx, const YAML::Node& node, const std::string& pat
 
 }  // namespace
 
-SourcePos YamlContext::Pos(const YAML::Node& node) const {
+SourcePos DecodeContext::Pos(const YAML::Node& node) const {
   SourcePos pos;
   pos.file = file_;
   if (node.IsDefined()) {
@@ -185,45 +192,54 @@ SourcePos YamlContext::Pos(const YAML::Node& node) const {
   return pos;
 }
 
-void YamlContext::Error(const YAML::Node& node, const std::string& path, std::string message) {
+void DecodeContext::Error(const YAML::Node& node, const std::string& path, std::string message) {
   diags_->Error(Pos(node), path, std::move(message));
 }
 
-void YamlContext::Warning(const YAML::Node& node, const std::string& path, std::string message) {
+void DecodeContext::Error(const SourcePos& pos, const std::string& path, std::string message) {
+  diags_->Error(pos, path, std::move(message));
+}
+
+void DecodeContext::Warning(const YAML::Node& node, const std::string& path, std::string message) {
   diags_->Warning(Pos(node), path, std::move(message));
 }
 
-std::vector<YAML::Node> ParseYamlDocuments(YamlContext& ctx, const std::string& text) {
+bool DecodeContext::IsNull(const YAML::Node& node) const {
+  return yaml::IsNull(node) || (dialect_.strict_scalars && IsPlainNullScalar(node));
+}
+
+std::vector<YAML::Node> ParseDocuments(DecodeContext& ctx, const std::string& text) {
   try {
     YAML::Mark stuck;
     if (!ProgressCheck::ParsesToEnd(text, &stuck)) {
-      ctx.diags().Error(SourcePos{ctx.file(), stuck.line + 1, stuck.column + 1}, "",
-                        "invalid YAML/JSON: unexpected token");
+      ctx.Error(SourcePos{ctx.file(), stuck.line + 1, stuck.column + 1}, "",
+                "invalid YAML/JSON: unexpected token");
       return {};
     }
     return YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     SourcePos pos{ctx.file(), e.mark.line >= 0 ? e.mark.line + 1 : 0,
                   e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    ctx.diags().Error(pos, "", "invalid YAML/JSON: " + e.msg);
+    ctx.Error(pos, "", "invalid YAML/JSON: " + e.msg);
   } catch (const std::exception& e) {
-    ctx.diags().Error(SourcePos{ctx.file()}, "", std::string("cannot parse: ") + e.what());
+    ctx.Error(SourcePos{ctx.file()}, "", std::string("cannot parse: ") + e.what());
   }
   return {};
 }
 
 std::string JoinPath(const std::string& base, std::string_view key) {
   if (base.empty()) return std::string(key);
-  return base + "." + std::string(key);
+  std::string out = base;
+  out += '.';
+  out += key;
+  return out;
 }
 
 std::string IndexPath(const std::string& base, size_t index) {
-  return base + "[" + std::to_string(index) + "]";
+  return base + '[' + std::to_string(index) + ']';
 }
 
-bool IsNull(const YAML::Node& node) {
-  return !node.IsDefined() || node.IsNull() || IsPlainNull(node);
-}
+bool IsNull(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(); }
 
 std::string DescribeType(const YAML::Node& node) {
   switch (node.Type()) {
@@ -233,7 +249,7 @@ std::string DescribeType(const YAML::Node& node) {
       return "a list";
     case YAML::NodeType::Scalar:
       if (IsQuoted(node)) return "a string";
-      if (IsPlainNull(node)) return "null";
+      if (IsPlainNullScalar(node)) return "null";
       if (PlainBool(node.Scalar())) return "a boolean";
       if (PlainNumber(node.Scalar())) return "a number";
       return "a string";
@@ -278,69 +294,98 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-std::optional<std::string> ReadString(YamlContext& ctx, const YAML::Node& node,
+std::optional<std::string> ReadString(DecodeContext& ctx, const YAML::Node& node,
                                       const std::string& path) {
-  if (!node.IsScalar() || IsPlainNull(node)) {
+  bool strict = ctx.dialect().strict_scalars;
+  if (!node.IsScalar() || (strict && IsPlainNullScalar(node))) {
     ctx.Error(node, path, "expected a string, found " + DescribeType(node));
     return std::nullopt;
   }
-  if (!IsValidUtf8(node.Scalar())) {
+  if (strict && !IsValidUtf8(node.Scalar())) {
     ctx.Error(node, path, "string is not valid UTF-8");
     return std::nullopt;
   }
   return node.Scalar();
 }
 
-std::optional<double> ReadNumber(YamlContext& ctx, const YAML::Node& node,
+std::optional<double> ReadNumber(DecodeContext& ctx, const YAML::Node& node,
                                  const std::string& path) {
   std::optional<double> v;
   if (node.IsScalar() && !IsQuoted(node)) v = PlainNumber(node.Scalar());
-  if (!v) ctx.Error(node, path, "expected a number, found " + DescribeType(node));
+  if (!v) {
+    std::string found = !ctx.dialect().name_found_type && node.IsScalar()
+                            ? "\"" + node.Scalar().substr(0, 40) + "\""
+                            : DescribeType(node);
+    ctx.Error(node, path, "expected a number, found " + found);
+  }
   return v;
 }
 
-std::optional<int64_t> ReadInteger(YamlContext& ctx, const YAML::Node& node,
+std::optional<int64_t> ReadInteger(DecodeContext& ctx, const YAML::Node& node,
                                    const std::string& path) {
   std::optional<int64_t> v;
-  if (node.IsScalar() && !IsQuoted(node)) v = PlainInteger(node.Scalar());
+  if (node.IsScalar() && !IsQuoted(node))
+    v = PlainInteger(node.Scalar(), ctx.dialect().signed_integers);
   if (!v) ctx.Error(node, path, "expected an integer, found " + DescribeType(node));
   return v;
 }
 
-std::optional<bool> ReadBool(YamlContext& ctx, const YAML::Node& node, const std::string& path) {
+std::optional<bool> ReadBool(DecodeContext& ctx, const YAML::Node& node, const std::string& path) {
   std::optional<bool> v;
   if (node.IsScalar() && !IsQuoted(node)) v = PlainBool(node.Scalar());
-  if (!v) ctx.Error(node, path, "expected true or false, found " + DescribeType(node));
+  if (!v) {
+    std::string message = "expected true or false";
+    if (ctx.dialect().name_found_type) message += ", found " + DescribeType(node);
+    ctx.Error(node, path, std::move(message));
+  }
   return v;
 }
 
-std::optional<nlohmann::json> ReadStringOrNumber(YamlContext& ctx, const YAML::Node& node,
+std::optional<Duration> ReadDuration(DecodeContext& ctx, const YAML::Node& node,
+                                     const std::string& path) {
+  auto text = ReadString(ctx, node, path);
+  if (!text) return std::nullopt;
+  Result<Duration> d = ParseDuration(*text);
+  if (!d) {
+    ctx.Error(node, path, d.error().message() + " (expected e.g. 5m, 1h, 28d, 1w, 1M, 1Q, 1Y)");
+    return std::nullopt;
+  }
+  if (d->count <= 0) {
+    ctx.Error(node, path, "duration must be positive");
+    return std::nullopt;
+  }
+  return *d;
+}
+
+std::optional<nlohmann::json> ReadStringOrNumber(DecodeContext& ctx, const YAML::Node& node,
                                                  const std::string& path) {
   std::optional<nlohmann::json> v;
   if (node.IsScalar()) {
     int budget = 1;
     nlohmann::json j;
     Diagnostics scratch;
-    YamlContext quiet(ctx.file(), &scratch);
+    DecodeContext quiet(ctx.file(), &scratch, ctx.dialect());
     if (ToJsonInto(quiet, node, path, 0, budget, j) && (j.is_string() || j.is_number())) v = j;
   }
   if (!v) ctx.Error(node, path, "expected a string or a number, found " + DescribeType(node));
   return v;
 }
 
-std::optional<nlohmann::json> ReadJson(YamlContext& ctx, const YAML::Node& node,
-                                       const std::string& path) {
-  int budget = kMaxJsonNodes;
+std::optional<nlohmann::json> ToJson(DecodeContext& ctx, const YAML::Node& node,
+                                     const std::string& path) {
+  int budget = ctx.dialect().max_json_nodes;
   nlohmann::json out;
   if (!ToJsonInto(ctx, node, path, 0, budget, out)) return std::nullopt;
   return out;
 }
 
-FieldReader::FieldReader(YamlContext& ctx, const YAML::Node& node, std::string path)
+MapReader::MapReader(DecodeContext& ctx, const YAML::Node& node, std::string path)
     : ctx_(ctx), node_(node), path_(std::move(path)) {
   if (!node.IsMap()) {
     ok_ = false;
-    ctx_.Error(node, path_, "expected a mapping, found " + DescribeType(node));
+    std::string found =
+        !ctx_.dialect().name_found_type && node.IsScalar() ? "a scalar" : DescribeType(node);
+    ctx_.Error(node, path_, "expected a mapping, found " + found);
     return;
   }
   for (const auto& kv : node) {
@@ -357,27 +402,43 @@ FieldReader::FieldReader(YamlContext& ctx, const YAML::Node& node, std::string p
   }
 }
 
-FieldReader::Entry* FieldReader::Find(std::string_view key) {
+MapReader::Entry* MapReader::Find(std::string_view key) {
   for (Entry& e : entries_)
     if (e.key == key) return &e;
   return nullptr;
 }
 
-YAML::Node FieldReader::Get(std::string_view key) {
+const MapReader::Entry* MapReader::Find(std::string_view key) const {
+  for (const Entry& e : entries_)
+    if (e.key == key) return &e;
+  return nullptr;
+}
+
+YAML::Node MapReader::Get(std::string_view key) {
   Entry* e = Find(key);
   if (e == nullptr) return YAML::Node(YAML::NodeType::Undefined);
   e->used = true;
-  if (internal::IsNull(e->value)) return YAML::Node(YAML::NodeType::Undefined);
+  if (ctx_.IsNull(e->value)) return YAML::Node(YAML::NodeType::Undefined);
   return e->value;
 }
 
-YAML::Node FieldReader::KeyNode(std::string_view key) const {
-  for (const Entry& e : entries_)
-    if (e.key == key) return e.key_node;
-  return YAML::Node(YAML::NodeType::Undefined);
+bool MapReader::Has(std::string_view key) const {
+  const Entry* e = Find(key);
+  return e != nullptr && !ctx_.IsNull(e->value);
 }
 
-std::vector<std::pair<YAML::Node, YAML::Node>> FieldReader::TakeAll() {
+SourcePos MapReader::PosOf(std::string_view key) const {
+  const Entry* e = Find(key);
+  if (e == nullptr) return pos();
+  return ctx_.Pos(ctx_.IsNull(e->value) ? e->key_node : e->value);
+}
+
+YAML::Node MapReader::KeyNode(std::string_view key) const {
+  const Entry* e = Find(key);
+  return e != nullptr ? e->key_node : YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::vector<std::pair<YAML::Node, YAML::Node>> MapReader::TakeAll() {
   std::vector<std::pair<YAML::Node, YAML::Node>> out;
   for (Entry& e : entries_) {
     e.used = true;
@@ -386,7 +447,7 @@ std::vector<std::pair<YAML::Node, YAML::Node>> FieldReader::TakeAll() {
   return out;
 }
 
-std::optional<std::string> FieldReader::String(std::string_view key, bool required) {
+std::optional<std::string> MapReader::String(std::string_view key, bool required) {
   YAML::Node v = Get(key);
   if (!v.IsDefined()) {
     if (required) ctx_.Error(node_, Path(key), "required field is missing");
@@ -395,10 +456,33 @@ std::optional<std::string> FieldReader::String(std::string_view key, bool requir
   return ReadString(ctx_, v, Path(key));
 }
 
-void FieldReader::Finish() {
-  for (const Entry& e : entries_) {
-    if (!e.used) ctx_.Error(e.key_node, Path(e.key), "unknown field");
+std::optional<double> MapReader::Number(std::string_view key, bool required) {
+  YAML::Node v = Get(key);
+  if (!v.IsDefined()) {
+    if (required) ctx_.Error(node_, Path(key), "required field is missing");
+    return std::nullopt;
   }
+  return ReadNumber(ctx_, v, Path(key));
 }
 
-}  // namespace ballast::registry::internal
+std::optional<bool> MapReader::Bool(std::string_view key) {
+  YAML::Node v = Get(key);
+  if (!v.IsDefined()) return std::nullopt;
+  return ReadBool(ctx_, v, Path(key));
+}
+
+std::optional<Duration> MapReader::DurationField(std::string_view key, bool required) {
+  YAML::Node v = Get(key);
+  if (!v.IsDefined()) {
+    if (required) ctx_.Error(node_, Path(key), "required field is missing");
+    return std::nullopt;
+  }
+  return ReadDuration(ctx_, v, Path(key));
+}
+
+void MapReader::Finish() {
+  for (const Entry& e : entries_)
+    if (!e.used) ctx_.Error(e.key_node, Path(e.key), "unknown field");
+}
+
+}  // namespace ballast::yaml

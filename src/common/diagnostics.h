@@ -1,11 +1,13 @@
-// Diagnostics: every problem found while loading OpenSLO definitions, collected in one pass.
+// Diagnostics: every problem found while reading a definition file, collected in one pass.
 //
-// Loading never stops at the first problem: the reader, the decoder and the validator append to
-// one Diagnostics list so that `ballast validate` can print every error at once. Each entry names
-// the file, the 1-based line and column, the field path inside the object and the problem:
+// Readers never stop at the first problem: the YAML reader (common/yaml_decode.h), the module
+// decoders and validators append to one Diagnostics list so that `ballast validate`,
+// `ballast prompt push --check` and the HTTP apply endpoints can report every error at once.
+// Each entry names the file, the 1-based line and column, the field path inside the object and
+// the problem:
 //
 //   slos/chat.yaml:14:9: spec.objectives[0].target: must be less than 1
-//   slos/chat.yaml:20:7: warning: spec.objectives[0].op: ignored on a ratioMetric objective
+//   prompts/support.yaml:20:5: warning: spec.variables.tone: declared but never used
 //
 // Errors make a load fail; warnings do not (they flag legal but unusual definitions).
 //
@@ -18,16 +20,17 @@
 
 #include "common/status.h"
 
-namespace ballast::slo {
+namespace ballast {
 
-// Where a value was read. line and column are 1-based; 0 means unknown (e.g. stdin JSON without
+// Where a value was read. line and column are 1-based; 0 means unknown (e.g. JSON without
 // positions, or an object built in code).
 struct SourcePos {
   std::string file;
   int line = 0;
   int column = 0;
 
-  // "file:line:column", "file" or "" depending on what is known.
+  // "file:line:column", "file:line", "file" or "" depending on what is known; a position without
+  // a file name is shown as "<input>:line:column".
   std::string ToString() const;
   friend bool operator==(const SourcePos&, const SourcePos&) = default;
 };
@@ -57,10 +60,15 @@ class Diagnostics {
   const std::vector<Diagnostic>& items() const { return items_; }
   bool empty() const { return items_.empty(); }
 
-  // One diagnostic per line, in the order found.
+  // Orders entries by file name, line and column (stable), so that output follows the document
+  // rather than the order checks ran in. Callers that load several files in a meaningful order
+  // sort by their own file order instead (slo/loader.cc).
+  void SortByPosition();
+
+  // One diagnostic per line, in the order held.
   std::string ToString() const;
   // OK without errors; otherwise InvalidArgument whose message lists every error (one a line)
-  // and whose field is the first error's path.
+  // and whose field is the first error's path (empty when that error is about no field).
   Status ToStatus() const;
 
  private:
@@ -68,4 +76,4 @@ class Diagnostics {
   size_t errors_ = 0;
 };
 
-}  // namespace ballast::slo
+}  // namespace ballast

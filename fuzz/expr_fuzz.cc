@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/expr.h"
+#include "property_checks.h"
 #include "telemetry/event_record.h"
 
 namespace {
@@ -39,10 +40,9 @@ const telemetry::RequestEvent& FixedEvent() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
   expr::ParseOptions options;
-  options.dialect = (data[0] & 1) ? expr::Dialect::kMlflow : expr::Dialect::kStandard;
-  std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::string_view text;
+  if (!ballast::fuzz::SplitExpressionInput(data, size, options, text)) return 0;
   Result<expr::Expression> parsed = expr::Parse(text, options);
   if (!parsed) {
     if (parsed.error().message().empty()) std::abort();

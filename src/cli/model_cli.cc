@@ -13,6 +13,7 @@
 
 #include "cli/api_client.h"
 #include "cli/commands.h"
+#include "cli/pointer_verbs.h"
 #include "cli/views.h"
 
 namespace ballast::cli {
@@ -22,9 +23,6 @@ namespace {
 struct ModelArgs {
   std::string name;     // NAME
   std::string ref;      // NAME@REF
-  std::string alias;    // ALIAS
-  int64_t version = 0;  // alias set VERSION
-  std::string reason;
   std::string if_match;
   // Model fields.
   std::string description, owner, provider;
@@ -43,7 +41,8 @@ struct Verbs {
            *remove = nullptr;
   CLI::App *v_create = nullptr, *v_list = nullptr, *v_get = nullptr, *v_update = nullptr,
            *v_delete = nullptr;
-  CLI::App *a_set = nullptr, *a_delete = nullptr, *a_history = nullptr, *resolve = nullptr;
+  CLI::App *resolve = nullptr;
+  std::unique_ptr<PointerVerbs> aliases;
 };
 
 std::string ModelPath(const std::string& name) { return "/v1/models/" + UrlEncode(name); }
@@ -144,6 +143,22 @@ std::string MoveText(const Json& m) {
                      Field(m, "reason").is_string() && !Field(m, "reason").get<std::string>().empty()
                          ? ": " + Field(m, "reason").get<std::string>()
                          : "");
+}
+
+std::string AliasHistoryText(const Json &history, const std::string &,
+                             size_t width) {
+  Table table({{"AT"},
+               {"BY"},
+               {"FROM", Align::kRight, false},
+               {"TO", Align::kRight, false},
+               {"REASON"}});
+  for (const Json &m : ListItems(history, "items")) {
+    table.AddRow({CellText(Field(m, "at")), CellText(Field(m, "by")),
+                  CellText(Field(m, "from_version")),
+                  CellText(Field(m, "to_version")),
+                  CellText(Field(m, "reason"))});
+  }
+  return table.Render(width);
 }
 
 // GETs a list route: every page, or the first `limit` items when limit > 0.
@@ -327,33 +342,12 @@ int RunModelVerb(Console& console, const GlobalOptions& global, const Verbs& v, 
               name + "@" + ref + " deleted\n");
       }
     }
-  } else if (v.a_set->parsed() || v.a_delete->parsed()) {
-    std::string path = ModelPath(a.name) + "/aliases/" + UrlEncode(a.alias);
-    Json body = nullptr;
-    if (v.a_set->parsed()) {
-      body = {{"version", a.version}};
-      if (!a.reason.empty()) body["reason"] = a.reason;
-    } else if (!a.reason.empty()) {
-      path += "?reason=" + UrlEncode(a.reason);
-    }
-    rc = Send(console, global, v.a_set->parsed() ? "PUT" : "DELETE", path, body, "", answer);
-    if (rc == kExitOk) Print(console, global, answer, MoveText(answer));
-  } else if (v.a_history->parsed()) {
-    rc = CallAllPages(console, global,
-                      ModelPath(a.name) + "/aliases/" + UrlEncode(a.alias) + "/history", answer);
-    if (rc != kExitOk) return rc;
-    Table table({{"AT"}, {"BY"}, {"FROM", Align::kRight, false}, {"TO", Align::kRight, false},
-                 {"REASON"}});
-    for (const Json& m : ListItems(answer, "items")) {
-      table.AddRow({CellText(Field(m, "at")), CellText(Field(m, "by")),
-                    CellText(Field(m, "from_version")), CellText(Field(m, "to_version")),
-                    CellText(Field(m, "reason"))});
-    }
-    Print(console, global, answer, table.Render(console.out_width));
   } else if (v.resolve->parsed()) {
     rc = Send(console, global, "GET", "/v1/models/resolve?ref=" + UrlEncode(a.ref), nullptr, "",
               answer);
     if (rc == kExitOk) Print(console, global, answer, VersionText(answer));
+  } else if (std::optional<int> moved = v.aliases->Run(console, global)) {
+    rc = *moved;
   } else {
     return -1;  // not a verb of ours
   }
@@ -367,6 +361,23 @@ void AddModelFieldOptions(CLI::App* cmd, ModelArgs& a) {
   cmd->add_option("--tag", a.tags, "KEY=VALUE (repeatable)");
   cmd->add_option("--protect", a.protect,
                   "Alias only an admin may move (repeatable; changing the set needs admin)");
+}
+
+// --filter, --order-by and --limit of a list verb; `what` is "models" or
+// "versions".
+void AddListOptions(CLI::App *cmd, ModelArgs &a,
+                    const std::string &filter_example,
+                    const std::string &order_example, const std::string &what) {
+  cmd->add_option("--filter", a.filter,
+                  "Expression, e.g. \"" + filter_example + "\"");
+  cmd->add_option("--order-by", a.order_by, "e.g. \"" + order_example + "\"");
+  cmd->add_option("--limit", a.limit, "At most N " + what + " (default: all)")
+      ->check(CLI::PositiveNumber);
+}
+
+void AddIfMatch(CLI::App *cmd, ModelArgs &a, const std::string &whose) {
+  cmd->add_option("--if-match", a.if_match,
+                  "Only if the " + whose + "'s etag is still this");
 }
 
 void AddVersionFieldOptions(CLI::App* cmd, ModelArgs& a) {
@@ -396,10 +407,7 @@ CommandRunner AddModelCommands(CLI::App& app) {
   AddModelFieldOptions(v.create, a);
 
   v.list = model->add_subcommand("list", "List models");
-  v.list->add_option("--filter", a.filter, "Expression, e.g. \"tags.team = 'core'\"");
-  v.list->add_option("--order-by", a.order_by, "e.g. \"updated_at DESC\"");
-  v.list->add_option("--limit", a.limit, "At most N models (default: all)")
-      ->check(CLI::PositiveNumber);
+  AddListOptions(v.list, a, "tags.team = 'core'", "updated_at DESC", "models");
 
   v.get = model->add_subcommand("get", "Show a model");
   v.get->add_option("NAME", a.name, "Model name")->required();
@@ -409,11 +417,11 @@ CommandRunner AddModelCommands(CLI::App& app) {
   AddModelFieldOptions(v.update, a);
   v.update->add_option("--remove-tag", a.remove_tags, "KEY to remove (repeatable)");
   v.update->add_option("--unprotect", a.unprotect, "Alias to unprotect (repeatable; admin)");
-  v.update->add_option("--if-match", a.if_match, "Only if the model's etag is still this");
+  AddIfMatch(v.update, a, "model");
 
   v.remove = model->add_subcommand("delete", "Delete a model (soft; frees the name)");
   v.remove->add_option("NAME", a.name, "Model name")->required();
-  v.remove->add_option("--if-match", a.if_match, "Only if the model's etag is still this");
+  AddIfMatch(v.remove, a, "model");
 
   CLI::App* version = model->add_subcommand("version", "Model versions");
   version->require_subcommand(1);
@@ -428,10 +436,8 @@ CommandRunner AddModelCommands(CLI::App& app) {
 
   v.v_list = version->add_subcommand("list", "List a model's versions");
   v.v_list->add_option("NAME", a.name, "Model name")->required();
-  v.v_list->add_option("--filter", a.filter, "Expression, e.g. \"lifecycle = 'deprecated'\"");
-  v.v_list->add_option("--order-by", a.order_by, "e.g. \"version ASC\"");
-  v.v_list->add_option("--limit", a.limit, "At most N versions (default: all)")
-      ->check(CLI::PositiveNumber);
+  AddListOptions(v.v_list, a, "lifecycle = 'deprecated'", "version ASC",
+                 "versions");
 
   v.v_get = version->add_subcommand("get", "Show a version");
   v.v_get->add_option("REF", a.ref, "NAME@VERSION, NAME@ALIAS or NAME@latest")->required();
@@ -440,26 +446,17 @@ CommandRunner AddModelCommands(CLI::App& app) {
   v.v_update->add_option("REF", a.ref, "NAME@VERSION, NAME@ALIAS or NAME@latest")->required();
   AddVersionFieldOptions(v.v_update, a);
   v.v_update->add_option("--remove-tag", a.remove_tags, "KEY to remove (repeatable)");
-  v.v_update->add_option("--if-match", a.if_match, "Only if the version's etag is still this");
+  AddIfMatch(v.v_update, a, "version");
 
   v.v_delete = version->add_subcommand("delete", "Delete a version (its number is not reused)");
   v.v_delete->add_option("REF", a.ref, "NAME@VERSION")->required();
-  v.v_delete->add_option("--if-match", a.if_match, "Only if the version's etag is still this");
+  AddIfMatch(v.v_delete, a, "version");
 
-  CLI::App* alias = model->add_subcommand("alias", "Aliases and their history");
-  alias->require_subcommand(1);
-  v.a_set = alias->add_subcommand("set", "Point an alias at a version");
-  v.a_set->add_option("NAME", a.name, "Model name")->required();
-  v.a_set->add_option("ALIAS", a.alias, "Alias, e.g. champion")->required();
-  v.a_set->add_option("VERSION", a.version, "Version number")->required();
-  v.a_set->add_option("--reason", a.reason, "Why (recorded in the history)");
-  v.a_delete = alias->add_subcommand("delete", "Remove an alias");
-  v.a_delete->add_option("NAME", a.name, "Model name")->required();
-  v.a_delete->add_option("ALIAS", a.alias, "Alias")->required();
-  v.a_delete->add_option("--reason", a.reason, "Why (recorded in the history)");
-  v.a_history = alias->add_subcommand("history", "Every move of an alias, oldest first");
-  v.a_history->add_option("NAME", a.name, "Model name")->required();
-  v.a_history->add_option("ALIAS", a.alias, "Alias")->required();
+  v.aliases = std::make_unique<PointerVerbs>(
+      model, PointerNoun{.noun = "alias", .summary = "Aliases and their history", .owner = "Model",
+                         .example = "champion", .history_help = "Alias",
+                         .route = "/v1/models/{name}/aliases", .move_text = &MoveText,
+                         .history_text = &AliasHistoryText});
 
   v.resolve = model->add_subcommand("resolve", "The version a ref names");
   v.resolve->add_option("REF", a.ref, "NAME@VERSION, NAME@ALIAS or NAME@latest")->required();

@@ -15,6 +15,7 @@
 
 #include "cli/api_client.h"
 #include "cli/commands.h"
+#include "cli/pointer_verbs.h"
 #include "cli/views.h"
 #include "registry/prompt.h"
 #include "registry/prompt_decode.h"
@@ -28,17 +29,16 @@ struct PromptArgs {
   bool check = false;
   std::string message;
   std::string ref, ref_b;  // NAME[@REF]
-  std::string name, label;
-  int64_t version = 0;
-  std::string reason;
+  std::string name;
   std::vector<std::string> vars;
   std::string vars_file;
   std::string filter, order_by;
 };
 
 struct Verbs {
-  CLI::App *push = nullptr, *diff = nullptr, *render = nullptr, *get = nullptr, *list = nullptr,
-           *versions = nullptr, *l_set = nullptr, *l_delete = nullptr, *l_history = nullptr;
+  CLI::App *push = nullptr, *diff = nullptr, *render = nullptr, *get = nullptr,
+           *list = nullptr, *versions = nullptr;
+  std::unique_ptr<PointerVerbs> labels;
 };
 
 std::string PromptPath(const std::string& name) { return "/v1/prompts/" + UrlEncode(name); }
@@ -381,36 +381,16 @@ std::string MoveText(const Json& m) {
   return fmt::format("{} moved from version {} to {}\n", label, Str(from), Str(to));
 }
 
-int RunLabel(Console& console, const GlobalOptions& global, const Verbs& v, const PromptArgs& a) {
-  const std::string path = PromptPath(a.name) + "/labels/" + UrlEncode(a.label);
-  Json answer;
-  int rc = kExitOk;
-  if (v.l_set->parsed()) {
-    Json body = {{"version", a.version}};
-    if (!a.reason.empty()) body["reason"] = a.reason;
-    rc = Send(console, global, "PUT", path, body, answer);
-    if (rc == kExitOk) Print(console, global, answer, MoveText(answer));
-    return rc;
-  }
-  if (v.l_delete->parsed()) {
-    Json body = Json::object();
-    if (!a.reason.empty()) body["reason"] = a.reason;
-    rc = Send(console, global, "DELETE", path, body, answer);
-    if (rc == kExitOk) Print(console, global, answer, MoveText(answer));
-    return rc;
-  }
-  rc = Call(console, global, {.method = "GET", .path = path + "/history"}, answer);
-  if (rc != kExitOk) return rc;
+std::string LabelHistoryText(const Json &history, const std::string &label,
+                             size_t width) {
   Table table(
       {{"AT"}, {"FROM", Align::kRight, false}, {"TO", Align::kRight, false}, {"BY"}, {"REASON"}});
-  for (const Json& m : ListItems(answer, "items")) {
+  for (const Json &m : ListItems(history, "items")) {
     table.AddRow({Str(Field(m, "at")), Str(Field(m, "from_version")), Str(Field(m, "to_version")),
                   Str(Field(m, "by")), Str(Field(m, "reason"))});
   }
-  std::string text = table.row_count() == 0 ? "label " + a.label + " never moved\n"
-                                            : table.Render(console.out_width);
-  Print(console, global, answer, text);
-  return kExitOk;
+  return table.row_count() == 0 ? "label " + label + " never moved\n"
+                                : table.Render(width);
 }
 
 int RunPromptVerb(Console& console, const GlobalOptions& global, const Verbs& v,
@@ -421,9 +401,8 @@ int RunPromptVerb(Console& console, const GlobalOptions& global, const Verbs& v,
   if (v.get->parsed()) return RunGet(console, global, a);
   if (v.list->parsed()) return RunList(console, global, a);
   if (v.versions->parsed()) return RunVersions(console, global, a);
-  if (v.l_set->parsed() || v.l_delete->parsed() || v.l_history->parsed()) {
-    return RunLabel(console, global, v, a);
-  }
+  if (std::optional<int> rc = v.labels->Run(console, global))
+    return *rc;
   return -1;
 }
 
@@ -467,20 +446,12 @@ CommandRunner AddPromptCommands(CLI::App& app) {
   v.versions->add_option("--filter", a.filter, "Expression, e.g. \"has(variables, 'tone')\"");
   v.versions->add_option("--order-by", a.order_by, "e.g. \"version ASC\"");
 
-  CLI::App* label = prompt->add_subcommand("label", "Labels (production, staging, ...)");
-  label->require_subcommand(1);
-  v.l_set = label->add_subcommand("set", "Point a label at a version");
-  v.l_set->add_option("NAME", a.name, "Prompt name")->required();
-  v.l_set->add_option("LABEL", a.label, "Label, e.g. production")->required();
-  v.l_set->add_option("VERSION", a.version, "Version number")->required();
-  v.l_set->add_option("--reason", a.reason, "Why (recorded in the history)");
-  v.l_delete = label->add_subcommand("delete", "Remove a label");
-  v.l_delete->add_option("NAME", a.name, "Prompt name")->required();
-  v.l_delete->add_option("LABEL", a.label, "Label")->required();
-  v.l_delete->add_option("--reason", a.reason, "Why (recorded in the history)");
-  v.l_history = label->add_subcommand("history", "Every move of a label, oldest first");
-  v.l_history->add_option("NAME", a.name, "Prompt name")->required();
-  v.l_history->add_option("LABEL", a.label, "Label (latest included)")->required();
+  v.labels = std::make_unique<PointerVerbs>(
+      prompt, PointerNoun{.noun = "label", .summary = "Labels (production, staging, ...)",
+                          .owner = "Prompt", .example = "production",
+                          .history_help = "Label (latest included)",
+                          .route = "/v1/prompts/{name}/labels", .move_text = &MoveText,
+                          .history_text = &LabelHistoryText});
 
   return
       [args, verbs, prompt](Console& console, const GlobalOptions& global) -> std::optional<int> {

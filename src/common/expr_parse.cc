@@ -64,8 +64,14 @@ Tok KeywordKind(std::string_view w) {
 std::string Describe(const Token& t) {
   if (t.kind == Tok::kEnd) return "end of input";
   std::string out = "'";
-  out.append(t.text.substr(0, 24));
-  if (t.text.size() > 24) out += "...";
+  size_t end = std::min<size_t>(t.text.size(), 24);
+  // Never split a UTF-8 character: the message goes into JSON bodies.
+  while (end < t.text.size() && end > 0 &&
+         (static_cast<unsigned char>(t.text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  out.append(t.text.substr(0, end));
+  if (t.text.size() > end) out += "...";
   return out + "'";
 }
 

@@ -247,6 +247,10 @@ TEST(ExprParseTest, SyntaxErrorsNamePositionAndExpectation) {
       {"has(flags, 'x'", "expected ')' to close has() at position 15 (found end of input)"},
       {"a ! 1", "unexpected character '!' (did you mean '!='?) at position 3"},
       {"a = \x01", "unexpected character 0x01 at position 5"},
+      // A long token is clipped at 24 bytes, but never inside a UTF-8 character (the message
+      // goes into JSON): the quote and 22 x's are 23 bytes, and the 'é' would straddle 24.
+      {"a = 1 'xxxxxxxxxxxxxxxxxxxxxx\xc3\xa9'",
+       "expected AND, OR or end of input at position 7 (found ''xxxxxxxxxxxxxxxxxxxxxx...')"},
   };
   for (const Case& c : cases) {
     Result<Expression> e = Parse(c.text);

@@ -190,6 +190,23 @@ store::Actor RegistryActor(const RequestContext& ctx, EpochMillis now) {
       .by = ActorName(ctx), .at = now, .is_admin = ctx.principal.role == Role::kAdmin};
 }
 
+namespace {
+
+boost::asio::awaitable<HttpResponse> RunBlocking(App& app, RequestContext& ctx,
+                                                 BlockingRoute route) {
+  const store::Actor actor = RegistryActor(ctx, app.clock->NowMillis());
+  co_return co_await OffThread(app, [&] { return route(app, ctx, actor); });
+}
+
+}  // namespace
+
+void AddBlockingRoute(App& app, const char* method, const char* pattern, Role role,
+                      BlockingRoute route) {
+  app.router.Add({method, pattern, role, [&app, route](RequestContext& ctx) {
+                    return RunBlocking(app, ctx, route);
+                  }});
+}
+
 HttpResponse WithEtag(HttpResponse response, std::string_view etag) {
   response.headers.emplace_back("ETag", "\"" + std::string(etag) + "\"");
   return response;

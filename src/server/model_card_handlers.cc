@@ -193,27 +193,17 @@ HttpResponse ListRetiring(App& app, RequestContext& ctx, const store::Actor& act
                                        {"next_page_token", NextPageToken(*page, versions->size())}}));
 }
 
-using BlockingRoute = HttpResponse (*)(App&, RequestContext&, const store::Actor&);
-
-asio::awaitable<HttpResponse> RunBlocking(App& app, RequestContext& ctx, BlockingRoute route) {
-  const store::Actor actor = RegistryActor(ctx, app.clock->NowMillis());
-  co_return co_await OffThread(app, [&] { return route(app, ctx, actor); });
-}
-
-void Add(App& app, const char* method, const char* pattern, Role role, BlockingRoute route) {
-  app.router.Add({method, pattern, role, [&app, route](RequestContext& ctx) {
-                    return RunBlocking(app, ctx, route);
-                  }});
-}
-
 }  // namespace
 
 void AddModelCardRoutes(App& app) {
-  Add(app, "GET", "/v1/models/retiring", Role::kViewer, &ListRetiring);
-  Add(app, "GET", "/v1/models/{name}/versions/{version}/card", Role::kViewer, &GetCard);
-  Add(app, "PUT", "/v1/models/{name}/versions/{version}/card", Role::kOperator, &PutCard);
-  Add(app, "GET", "/v1/models/{name}/versions/{version}/card.md", Role::kViewer,
-      &GetCardMarkdown);
+  AddBlockingRoute(app, "GET", "/v1/models/retiring", Role::kViewer,
+                   &ListRetiring);
+  AddBlockingRoute(app, "GET", "/v1/models/{name}/versions/{version}/card",
+                   Role::kViewer, &GetCard);
+  AddBlockingRoute(app, "PUT", "/v1/models/{name}/versions/{version}/card",
+                   Role::kOperator, &PutCard);
+  AddBlockingRoute(app, "GET", "/v1/models/{name}/versions/{version}/card.md",
+                   Role::kViewer, &GetCardMarkdown);
 }
 
 }  // namespace ballast::server

@@ -86,28 +86,54 @@ HttpResponse GetModel(App& app, RequestContext& ctx, const store::Actor&) {
   return ModelAnswer(200, *model);
 }
 
-HttpResponse PatchModel(App& app, RequestContext& ctx, const store::Actor& actor) {
-  const std::string& name = ctx.params["name"];
+// PATCH as read, apply, write with the etag just read. `read()` gives the
+// current row, `what(row)` names it for a 412, `apply(patch, row)` merges the
+// patch, `write(current, desired)` stores it and `answer(status, row)` renders
+// it. A write that lost a race with another writer (412 from the store) is
+// retried on a fresh read, unless the caller pinned an etag with If-Match: then
+// the 412 is theirs.
+template <typename Read, typename What, typename Apply, typename Write,
+          typename Answer>
+HttpResponse PatchRow(RequestContext &ctx, Read read, What what, Apply apply,
+                      Write write, Answer answer) {
   json patch;
   if (Status st = ParseJsonBody(ctx.request, patch); !st.ok()) return HttpResponse::Error(st);
   const std::string if_match = IfMatch(ctx.request);
-  store::RegistryStore& registry = app.store->Registry();
   Status last;
   for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
-    auto current = registry.GetModel(name);
+    auto current = read();
     if (!current) return HttpResponse::Error(current.error());
     if (!if_match.empty() && current->etag != if_match) {
       return HttpResponse::Error(
-          StaleEtag("registered model '" + name + "'", if_match, current->etag));
+          StaleEtag(what(*current), if_match, current->etag));
     }
-    store::RegisteredModel desired = *current;
-    if (Status st = ApplyModelPatch(patch, desired); !st.ok()) return HttpResponse::Error(st);
-    auto updated = registry.UpdateModel(name, desired, current->etag, actor);
-    if (updated) return ModelAnswer(200, *updated);
+    auto desired = *current;
+    if (Status st = apply(patch, desired); !st.ok())
+      return HttpResponse::Error(st);
+    auto updated = write(*current, desired);
+    if (updated)
+      return answer(200, *updated);
     last = updated.error();
     if (last.code() != StatusCode::kFailedPrecondition || !if_match.empty()) break;
   }
   return HttpResponse::Error(last);
+}
+
+HttpResponse PatchModel(App &app, RequestContext &ctx,
+                        const store::Actor &actor) {
+  const std::string &name = ctx.params["name"];
+  store::RegistryStore &registry = app.store->Registry();
+  return PatchRow(
+      ctx, [&] { return registry.GetModel(name); },
+      [&](const store::RegisteredModel &) {
+        return "registered model '" + name + "'";
+      },
+      &ApplyModelPatch,
+      [&](const store::RegisteredModel &current,
+          const store::RegisteredModel &desired) {
+        return registry.UpdateModel(name, desired, current.etag, actor);
+      },
+      &ModelAnswer);
 }
 
 HttpResponse DeleteModel(App& app, RequestContext& ctx, const store::Actor& actor) {
@@ -148,28 +174,20 @@ HttpResponse GetVersion(App& app, RequestContext& ctx, const store::Actor&) {
 HttpResponse PatchVersion(App& app, RequestContext& ctx, const store::Actor& actor) {
   const std::string& name = ctx.params["name"];
   const std::string& ref = ctx.params["version"];
-  json patch;
-  if (Status st = ParseJsonBody(ctx.request, patch); !st.ok()) return HttpResponse::Error(st);
-  const std::string if_match = IfMatch(ctx.request);
   store::RegistryStore& registry = app.store->Registry();
-  Status last;
-  for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
-    auto current = registry.GetVersionByRef(name, ref);
-    if (!current) return HttpResponse::Error(current.error());
-    const std::string what =
-        "version " + std::to_string(current->version) + " of registered model '" + name + "'";
-    if (!if_match.empty() && current->etag != if_match) {
-      return HttpResponse::Error(StaleEtag(what, if_match, current->etag));
-    }
-    store::ModelVersion desired = *current;
-    if (Status st = ApplyVersionPatch(patch, desired); !st.ok()) return HttpResponse::Error(st);
-    auto updated =
-        registry.UpdateVersion(name, current->version, desired, current->etag, actor);
-    if (updated) return VersionAnswer(200, *updated);
-    last = updated.error();
-    if (last.code() != StatusCode::kFailedPrecondition || !if_match.empty()) break;
-  }
-  return HttpResponse::Error(last);
+  return PatchRow(
+      ctx, [&] { return registry.GetVersionByRef(name, ref); },
+      [&](const store::ModelVersion &v) {
+        return "version " + std::to_string(v.version) +
+               " of registered model '" + name + "'";
+      },
+      &ApplyVersionPatch,
+      [&](const store::ModelVersion &current,
+          const store::ModelVersion &desired) {
+        return registry.UpdateVersion(name, current.version, desired,
+                                      current.etag, actor);
+      },
+      &VersionAnswer);
 }
 
 // {version} may be an alias: it is resolved to a number first; If-Match is then checked by the
@@ -237,36 +255,33 @@ HttpResponse Resolve(App& app, RequestContext& ctx, const store::Actor&) {
   return VersionAnswer(200, *v);
 }
 
-using BlockingRoute = HttpResponse (*)(App&, RequestContext&, const store::Actor&);
-
-asio::awaitable<HttpResponse> RunBlocking(App& app, RequestContext& ctx, BlockingRoute route) {
-  const store::Actor actor = RegistryActor(ctx, app.clock->NowMillis());
-  co_return co_await OffThread(app, [&] { return route(app, ctx, actor); });
-}
-
-void Add(App& app, const char* method, const char* pattern, Role role, BlockingRoute route) {
-  app.router.Add({method, pattern, role, [&app, route](RequestContext& ctx) {
-                    return RunBlocking(app, ctx, route);
-                  }});
-}
-
 }  // namespace
 
 void AddRegistryRoutes(App& app) {
-  Add(app, "GET", "/v1/models/resolve", Role::kViewer, &Resolve);
-  Add(app, "GET", "/v1/models", Role::kViewer, &ListModels);
-  Add(app, "POST", "/v1/models", Role::kOperator, &CreateModel);
-  Add(app, "GET", "/v1/models/{name}", Role::kViewer, &GetModel);
-  Add(app, "PATCH", "/v1/models/{name}", Role::kOperator, &PatchModel);
-  Add(app, "DELETE", "/v1/models/{name}", Role::kOperator, &DeleteModel);
-  Add(app, "GET", "/v1/models/{name}/versions", Role::kViewer, &ListVersions);
-  Add(app, "POST", "/v1/models/{name}/versions", Role::kOperator, &CreateVersion);
-  Add(app, "GET", "/v1/models/{name}/versions/{version}", Role::kViewer, &GetVersion);
-  Add(app, "PATCH", "/v1/models/{name}/versions/{version}", Role::kOperator, &PatchVersion);
-  Add(app, "DELETE", "/v1/models/{name}/versions/{version}", Role::kOperator, &DeleteVersion);
-  Add(app, "PUT", "/v1/models/{name}/aliases/{alias}", Role::kOperator, &PutAlias);
-  Add(app, "DELETE", "/v1/models/{name}/aliases/{alias}", Role::kOperator, &DeleteAlias);
-  Add(app, "GET", "/v1/models/{name}/aliases/{alias}/history", Role::kViewer, &AliasHistory);
+  AddBlockingRoute(app, "GET", "/v1/models/resolve", Role::kViewer, &Resolve);
+  AddBlockingRoute(app, "GET", "/v1/models", Role::kViewer, &ListModels);
+  AddBlockingRoute(app, "POST", "/v1/models", Role::kOperator, &CreateModel);
+  AddBlockingRoute(app, "GET", "/v1/models/{name}", Role::kViewer, &GetModel);
+  AddBlockingRoute(app, "PATCH", "/v1/models/{name}", Role::kOperator,
+                   &PatchModel);
+  AddBlockingRoute(app, "DELETE", "/v1/models/{name}", Role::kOperator,
+                   &DeleteModel);
+  AddBlockingRoute(app, "GET", "/v1/models/{name}/versions", Role::kViewer,
+                   &ListVersions);
+  AddBlockingRoute(app, "POST", "/v1/models/{name}/versions", Role::kOperator,
+                   &CreateVersion);
+  AddBlockingRoute(app, "GET", "/v1/models/{name}/versions/{version}",
+                   Role::kViewer, &GetVersion);
+  AddBlockingRoute(app, "PATCH", "/v1/models/{name}/versions/{version}",
+                   Role::kOperator, &PatchVersion);
+  AddBlockingRoute(app, "DELETE", "/v1/models/{name}/versions/{version}",
+                   Role::kOperator, &DeleteVersion);
+  AddBlockingRoute(app, "PUT", "/v1/models/{name}/aliases/{alias}",
+                   Role::kOperator, &PutAlias);
+  AddBlockingRoute(app, "DELETE", "/v1/models/{name}/aliases/{alias}",
+                   Role::kOperator, &DeleteAlias);
+  AddBlockingRoute(app, "GET", "/v1/models/{name}/aliases/{alias}/history",
+                   Role::kViewer, &AliasHistory);
 }
 
 }  // namespace ballast::server

@@ -309,8 +309,13 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string Clip(std::string_view s) {
-  return s.size() > 40 ? std::string(s.substr(0, 40)) + "..." : std::string(s);
+// At most `max` bytes of `s` for an error message, cut before a UTF-8 continuation byte so a
+// character is never split (the message goes into a JSON body, which must be valid UTF-8).
+std::string Clip(std::string_view s, size_t max = 40) {
+  if (s.size() <= max) return std::string(s);
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return std::string(s.substr(0, end)) + "...";
 }
 
 std::string SortableFields(const SearchFields& fields) {
@@ -384,7 +389,7 @@ Result<std::string> CompileOrderBy(std::string_view text, const SearchFields& fi
     if (i == text.size()) return out;
     if (text[i] != ',') {
       return OrderError(i, "expected ',' or the end of order_by after '" + field->name + "'",
-                        "found '" + Clip(text.substr(i, 20)) + "'");
+                        "found '" + Clip(text.substr(i), 20) + "'");
     }
     ++i;
   }

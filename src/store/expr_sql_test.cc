@@ -385,6 +385,26 @@ TEST(ExprSqlOrderByTest, CompilesSortableColumns) {
             "m.created_at DESC, m.name ASC");
 }
 
+// Found by fuzz/expr_sql_fuzz: clipping a long name or tail for the message cut a UTF-8
+// character in half, and the message goes into a JSON body.
+TEST(ExprSqlOrderByTest, ClippedErrorTextKeepsUtf8Whole) {
+  const std::string e_acute = "\xC3\xA9";
+  std::string long_name(39, 'a');  // the 40-byte clip ends after the first byte of an 'é'
+  for (int i = 0; i < 10; ++i) long_name += e_acute;
+  Result<std::string> unknown = CompileOrderBy(long_name, Fields());
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_THAT(unknown.error().message(), HasSubstr("'" + std::string(39, 'a') + "...'"));
+
+  std::string text = "name ASC x";
+  for (int i = 0; i < 12; ++i) text += e_acute;  // the 20-byte clip of "x..." splits an 'é'
+  Result<std::string> trailing = CompileOrderBy(text, Fields());
+  ASSERT_FALSE(trailing.has_value());
+  // "x" and 9 whole 'é' (19 bytes); the 10th would end past byte 20.
+  std::string want = "x";
+  for (int i = 0; i < 9; ++i) want += e_acute;
+  EXPECT_THAT(trailing.error().message(), HasSubstr("found '" + want + "...'"));
+}
+
 TEST(ExprSqlOrderByTest, ErrorsNameTheField) {
   auto error = [](std::string_view text) {
     Result<std::string> r = CompileOrderBy(text, Fields());

@@ -257,14 +257,20 @@ void SloEngine::ApplyDeltaLocked(const Definitions& defs, const store::SloCountD
   SeriesState& s = *it->second;
   s.persisted = true;
   if (d.total > 0 && s.events.Add(d.minute, d.good, d.total).ok()) s.dirty = true;
-  if (!d.sketch.empty() && s.slices && d.minute >= s.next_slice) {
+  if (d.has_sketch() && s.slices && d.minute >= s.next_slice) {
     const CompiledObjective* o = ObjectiveOf(defs, s);
     if (o == nullptr || o->sli.mode() != CompiledSli::Mode::kAggregate) return;
-    Result<telemetry::DDSketch> sketch = telemetry::DDSketch::Deserialize(d.sketch);
-    if (!sketch) return;
-    auto [slot, inserted] = s.sketches.try_emplace(d.minute, sketch->relative_accuracy());
-    if (slot->second.relative_accuracy() == sketch->relative_accuracy()) {
-      slot->second.Merge(*sketch);
+    // Live deltas carry the sketch decoded; restored ones (LoadSloDeltas) only its bytes.
+    std::optional<telemetry::DDSketch> decoded;
+    if (!d.samples) {
+      Result<telemetry::DDSketch> bytes = telemetry::DDSketch::Deserialize(d.sketch);
+      if (!bytes) return;
+      decoded = std::move(*bytes);
+    }
+    const telemetry::DDSketch& sketch = d.samples ? *d.samples : *decoded;
+    auto [slot, inserted] = s.sketches.try_emplace(d.minute, sketch.relative_accuracy());
+    if (slot->second.relative_accuracy() == sketch.relative_accuracy()) {
+      slot->second.Merge(sketch);
     }
   }
 }

@@ -190,8 +190,8 @@ class SloBatch final : public telemetry::EventVisitor {
   void ClassifyRecord(const std::vector<size_t>& objectives, const expr::Record& record,
                       const telemetry::RequestEvent* request, EventKind kind,
                       std::string_view variant, EpochMillis time);
-  static std::optional<double> FieldOf(const CompiledObjective& o, const expr::Record& record,
-                                       const telemetry::RequestEvent* request);
+  std::optional<double> FieldOf(const CompiledObjective& o, const expr::Record& record,
+                                const telemetry::RequestEvent* request);
   // The objectives of `service` (nullptr when none); caches the last service seen.
   const std::vector<size_t>* ObjectivesOf(std::string_view service);
   uint32_t VariantId(std::string_view variant);
@@ -219,6 +219,10 @@ class SloBatch final : public telemetry::EventVisitor {
   std::vector<uint32_t> memo_generation_;
   std::vector<uint8_t> memo_value_;
   uint32_t generation_ = 0;
+  // The current request's fields (RequestField::ReadFixed), valid when fields_generation_ ==
+  // generation_.
+  RequestField::FixedFields fields_{};
+  uint32_t fields_generation_ = 0;
   int64_t classified_ = 0;
 };
 

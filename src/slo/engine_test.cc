@@ -143,6 +143,53 @@ TEST(SloEngineTest, PercentileTimeslicesCloseAfterGrace) {
             (Counts{1, 2}));
 }
 
+// Take hands percentile sketches over decoded (SloCountDelta::samples), the all-variants delta
+// holding the merge of the variants'; applying them decoded or as the bytes a restart reads back
+// gives the same verdicts.
+TEST(SloEngineTest, SketchesTravelDecodedAndMatchTheirBytes) {
+  std::vector<telemetry::RequestEvent> events;
+  for (int i = 0; i < 100; ++i) events.push_back(Event(kT0 + i * 100, true, "stable", 100));
+  for (int i = 0; i < 50; ++i) events.push_back(Event(kT0 + i * 100, true, "canary", 4000));
+  for (int i = 0; i < 100; ++i) {
+    events.push_back(Event(kT0 + 60'000 + i * 100, true, "stable", i < 20 ? 5000 : 100));
+  }
+  SloEngine decoded, bytes;
+  decoded.Configure(Compile(kP95, kT0));
+  bytes.Configure(Compile(kP95, kT0));
+  store::SloCounts counts = Ingest(decoded, events, 1);
+
+  SloBatch batch(bytes);
+  for (const auto& e : events) batch.OnRequest(1, e);
+  store::SloCounts serialized = batch.Take();
+  // stable: minutes 0 and 1; canary: minute 0; all variants: minutes 0 and 1.
+  ASSERT_EQ(serialized.deltas.size(), 5u);
+  int64_t all_minute0 = -1;
+  for (store::SloCountDelta& d : serialized.deltas) {
+    ASSERT_TRUE(d.samples.has_value());
+    EXPECT_TRUE(d.sketch.empty());
+    EXPECT_EQ(static_cast<uint64_t>(d.samples->count()), d.total);
+    if (d.minute == kT0 && d.total == 150) all_minute0 = d.samples->count();
+    d.sketch = d.samples->Serialize();
+    d.samples.reset();
+  }
+  EXPECT_EQ(all_minute0, 150);  // stable's 100 and canary's 50 merged
+  bytes.Apply(serialized, 1);
+
+  decoded.AdvanceTo(kT0 + 4 * 60'000);
+  bytes.AdvanceTo(kT0 + 4 * 60'000);
+  for (const char* variant : {"", "stable", "canary"}) {
+    auto a = decoded.Report("chat-ttft-p95", variant, kT0 + 4 * 60'000);
+    auto b = bytes.Report("chat-ttft-p95", variant, kT0 + 4 * 60'000);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ((*a)[0].status.counts, (*b)[0].status.counts) << variant;
+  }
+  // Minute 0 over all variants: p95 is canary's 4 s (bad); minute 1: 5 s (bad).
+  EXPECT_EQ((*decoded.Report("chat-ttft-p95", "", kT0 + 4 * 60'000))[0].status.counts,
+            (Counts{0, 2}));
+  EXPECT_EQ((*decoded.Report("chat-ttft-p95", "stable", kT0 + 4 * 60'000))[0].status.counts,
+            (Counts{1, 2}));
+}
+
 TEST(SloEngineTest, SnapshotPlusDeltasRestoreTheSameState) {
   auto defs = Compile(std::string(kAvailability) + "\n---\n" + kP95, kT0);
   SloEngine engine;

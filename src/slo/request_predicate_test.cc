@@ -171,6 +171,13 @@ TEST(RequestFieldTest, ReadsWhatTheRecordReads) {
       RequestEvent e = gen.Next();
       expr::FieldValue want = telemetry::RequestEventRecord(e).Get(slot->slot, slot->key);
       std::optional<double> got = field->Read(e);
+      if (field->fixed_index() >= 0) {  // the table SloBatch reads gives the same
+        RequestField::FixedFields fixed;
+        RequestField::ReadFixed(e, fixed);
+        const double v = fixed[static_cast<size_t>(field->fixed_index())];
+        ASSERT_EQ(!std::isnan(v), got.has_value()) << name << " on event " << i;
+        if (got) EXPECT_EQ(v, *got) << name;
+      }
       const bool want_present =
           want.kind == expr::FieldValue::Kind::kNumber && !std::isnan(want.number);
       ASSERT_EQ(got.has_value(), want_present) << name << " on event " << i;
@@ -181,6 +188,9 @@ TEST(RequestFieldTest, ReadsWhatTheRecordReads) {
     }
     EXPECT_GT(present, 0) << name;
   }
+  EXPECT_EQ(RequestField::Of("scores.quality")->fixed_index(), -1);
+  EXPECT_EQ(RequestField::Of("time")->fixed_index(), 0);
+  EXPECT_EQ(RequestField::Of("cost_usd")->fixed_index(), 7);
   EXPECT_FALSE(RequestField::Of("outcome").has_value());
   EXPECT_FALSE(RequestField::Of("scores.").has_value());
   EXPECT_FALSE(RequestField::Of("attributes.tenant").has_value());

@@ -23,6 +23,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "telemetry/ddsketch.h"
 
 namespace ballast::store {
 
@@ -66,14 +67,21 @@ struct SloSeriesRow {
   std::string snapshot;  // the evaluator's serialized state; empty before the first snapshot
 };
 
-// Counts one ingest batch adds to one series in one minute (`sketch`: a serialized DDSketch of
-// the minute's samples for percentile objectives, else empty).
+// Counts one ingest batch adds to one series in one minute. Percentile objectives also carry a
+// DDSketch of the minute's samples: as bytes (`sketch`, a serialized DDSketch: what the
+// slo_deltas row holds and what LoadSloDeltas returns), or in memory as `samples`, which is how
+// SloBatch hands them to the store and the store's SloCountsSink hands them to the evaluator, so
+// that a sketch is neither serialized per batch nor decoded twice on its way. When both are set
+// they hold the same sketch and `samples` is read; both empty: no sketch.
 struct SloCountDelta {
   int64_t series_id = 0;
   EpochMillis minute = 0;
   uint64_t good = 0;
   uint64_t total = 0;
   std::string sketch;
+  std::optional<telemetry::DDSketch> samples;
+
+  bool has_sketch() const { return samples.has_value() || !sketch.empty(); }
 };
 
 // What an ingest commit adds for the SLO evaluator: series not yet stored (INSERT OR IGNORE:

@@ -299,6 +299,69 @@ TEST_F(SloGroupTest, OneRowPerSeriesAndMinuteAndOneSinkCallPerGroup) {
   EXPECT_EQ(Slos().LoadSloSeries()->size(), 2u);
 }
 
+// Deltas from SloBatch carry their sketch decoded (`samples`) and no bytes: the group merges them
+// with sketches received as bytes, stores ONE serialized sketch per (series, minute), and hands
+// the sink the merged sketch decoded together with the row's bytes.
+TEST_F(SloGroupTest, DecodedSketchesMergeWithBytesAndAreSerializedOncePerRow) {
+  Open();
+  InstallBlockingSink();
+  auto first = IngestAsync(Counts({{7, testing::kT0, 1, 1, ""}}));
+  first_call_.get_future().wait();
+  auto Decoded = [](std::initializer_list<double> values) {
+    telemetry::DDSketch s;
+    for (double v : values) s.Add(v);
+    return s;
+  };
+  SloCountDelta a{8, testing::kT0, 2, 2, ""};
+  a.samples = Decoded({100, 200});
+  SloCountDelta b{8, testing::kT0, 1, 1, SketchOf({300})};  // bytes only
+  SloCountDelta c{8, testing::kT0 + 60'000, 1, 1, ""};
+  c.samples = Decoded({50});
+  auto ra = IngestAsync(Counts({a, c}), "a");
+  auto rb = IngestAsync(Counts({b}), "b");
+  Release();
+  ASSERT_TRUE(first.get());
+  ASSERT_TRUE(ra.get());
+  ASSERT_TRUE(rb.get());
+
+  auto deltas = Slos().LoadSloDeltas();
+  ASSERT_TRUE(deltas);
+  ASSERT_EQ(deltas->size(), 3u);
+  const SloCountDelta& merged = (*deltas)[1].delta;
+  EXPECT_EQ(merged.total, 3u);
+  EXPECT_FALSE(merged.samples.has_value());  // read back: bytes only
+  EXPECT_EQ(merged.sketch, Decoded({100, 200, 300}).Serialize());
+  EXPECT_EQ((*deltas)[2].delta.sketch, Decoded({50}).Serialize());
+
+  std::vector<SinkCall> calls = Calls();
+  ASSERT_EQ(calls.size(), 2u);
+  ASSERT_EQ(calls[1].counts.deltas.size(), 2u);
+  const SloCountDelta& sunk = calls[1].counts.deltas[0];
+  ASSERT_TRUE(sunk.samples.has_value());
+  EXPECT_EQ(*sunk.samples, Decoded({100, 200, 300}));
+  EXPECT_EQ(sunk.sketch, merged.sketch);
+  ASSERT_TRUE(calls[1].counts.deltas[1].samples.has_value());
+  EXPECT_EQ(calls[1].counts.deltas[1].samples->count(), 1);
+}
+
+TEST_F(SloGroupTest, DecodedSketchOfAnotherAccuracyFailsTheBatch) {
+  Open();
+  SloCountDelta d{7, testing::kT0, 1, 1, ""};
+  d.samples = telemetry::DDSketch(0.05);
+  d.samples->Add(10);
+  IngestCommit c;
+  c.body_hash = "b";
+  c.slo = Counts({d});
+  std::promise<Result<IngestOutcome>> p;
+  ASSERT_TRUE(store_->Telemetry()
+                  .CommitIngest(std::move(c), [&](Result<IngestOutcome> r) { p.set_value(r); })
+                  .ok());
+  Result<IngestOutcome> r = p.get_future().get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field(), "slo.deltas.sketch");
+  EXPECT_TRUE(Slos().LoadSloDeltas()->empty());
+}
+
 TEST_F(SloGroupTest, FailedBatchInAGroupIsNeitherStoredNorCounted) {
   Open();
   InstallBlockingSink();

@@ -126,28 +126,24 @@ Result<std::optional<StoredObject>> ApplyWrite(Connection& db, const ObjectWrite
 }  // namespace
 
 Result<SloGroupDeltas::Checked> SloGroupDeltas::Check(Connection& db, SloCounts counts) const {
-  Checked out;
-  out.sketches.reserve(counts.deltas.size());
   const double accuracy = telemetry::DDSketch().relative_accuracy();
-  for (const SloCountDelta& d : counts.deltas) {
+  for (SloCountDelta& d : counts.deltas) {
     if (d.good > d.total) {
       return Status::InvalidArgument("good exceeds total", "slo.deltas.good");
     }
-    if (d.sketch.empty()) {
-      out.sketches.emplace_back();
-      continue;
+    if (!d.samples && !d.sketch.empty()) {
+      // Decoded now, so that merging the group's sketches later cannot fail.
+      Result<telemetry::DDSketch> sketch = telemetry::DDSketch::Deserialize(d.sketch);
+      if (!sketch) {
+        return Status::InvalidArgument("sketch does not decode: " + sketch.error().message(),
+                                       "slo.deltas.sketch");
+      }
+      d.samples = std::move(*sketch);
     }
-    // Decoded now, so that merging the group's sketches later cannot fail.
-    Result<telemetry::DDSketch> sketch = telemetry::DDSketch::Deserialize(d.sketch);
-    if (!sketch) {
-      return Status::InvalidArgument("sketch does not decode: " + sketch.error().message(),
-                                     "slo.deltas.sketch");
-    }
-    if (sketch->relative_accuracy() != accuracy) {
+    if (d.samples && d.samples->relative_accuracy() != accuracy) {
       return Status::InvalidArgument("sketch relative accuracy is not the evaluator's",
                                      "slo.deltas.sketch");
     }
-    out.sketches.push_back(std::move(*sketch));
   }
   for (const SloSeriesRow& s : counts.new_series) {
     BALLAST_ASSIGN_OR_RETURN(Statement st,
@@ -156,30 +152,27 @@ Result<SloGroupDeltas::Checked> SloGroupDeltas::Check(Connection& db, SloCounts 
     BALLAST_RETURN_IF_ERROR(st.BindAll(s.id, s.series_key, s.slo, s.created_at));
     BALLAST_RETURN_IF_ERROR(st.Run());
   }
-  out.counts = std::move(counts);
-  return out;
+  return Checked{std::move(counts)};
 }
 
 void SloGroupDeltas::Stage(Checked checked) {
   for (SloSeriesRow& s : checked.counts.new_series) new_series_.push_back(std::move(s));
-  for (size_t i = 0; i < checked.counts.deltas.size(); ++i) {
-    SloCountDelta& d = checked.counts.deltas[i];
-    std::optional<telemetry::DDSketch>& sketch = checked.sketches[i];
-    auto [it, inserted] = index_.try_emplace({d.series_id, d.minute}, deltas_.size());
+  for (SloCountDelta& d : checked.counts.deltas) {
+    auto [it, inserted] = index_.try_emplace(SeriesMinute{d.series_id, d.minute}, deltas_.size());
     if (inserted) {
-      deltas_.push_back({std::move(d), std::move(sketch), false});
+      deltas_.push_back({std::move(d)});
       continue;
     }
-    Staged& s = deltas_[it->second];
-    s.delta.good += d.good;
-    s.delta.total += d.total;
-    if (!sketch) continue;
-    if (s.sketch) {
-      s.sketch->Merge(*sketch);  // equal accuracies: checked by Check
-      s.reserialize = true;
+    SloCountDelta& s = deltas_[it->second].delta;
+    s.good += d.good;
+    s.total += d.total;
+    if (!d.samples) continue;
+    if (s.samples) {
+      s.samples->Merge(*d.samples);  // equal accuracies: checked by Check
+      s.sketch.clear();              // no longer the merged sketch's bytes
     } else {
-      s.sketch = std::move(sketch);
-      s.delta.sketch = std::move(d.sketch);
+      s.samples = std::move(d.samples);
+      s.sketch = std::move(d.sketch);
     }
   }
 }
@@ -187,11 +180,8 @@ void SloGroupDeltas::Stage(Checked checked) {
 Status SloGroupDeltas::Flush(Connection& db) {
   last_seq_ = 0;
   for (Staged& s : deltas_) {
-    if (s.reserialize) {
-      s.delta.sketch = s.sketch->Serialize();
-      s.reserialize = false;
-    }
-    const SloCountDelta& d = s.delta;
+    SloCountDelta& d = s.delta;
+    if (d.samples && d.sketch.empty()) d.sketch = d.samples->Serialize();
     BALLAST_ASSIGN_OR_RETURN(
         Statement st, db.Prepare("INSERT INTO slo_deltas (series_id, minute, good, total, sketch) "
                                  "VALUES (?, ?, ?, ?, ?)"));

@@ -8,8 +8,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,35 +36,45 @@ namespace ballast::store {
 // never counts; an idempotent replay never reaches Check.
 class SloGroupDeltas {
  public:
-  // One ingest's counts, validated, its new series inserted (INSERT OR IGNORE) and its sketches
-  // decoded.
+  // One ingest's counts, validated, its new series inserted (INSERT OR IGNORE) and every sketch
+  // decoded: each delta with a sketch has `samples` set.
   struct Checked {
     SloCounts counts;
-    std::vector<std::optional<telemetry::DDSketch>> sketches;  // per delta
   };
-  // INVALID_ARGUMENT (field slo.deltas.*) for good > total, a minute that is not the start of a
-  // minute, or a sketch that does not decode or has another accuracy than DDSketch's default.
+  // INVALID_ARGUMENT (field slo.deltas.*) for good > total, or a sketch that does not decode or
+  // has another accuracy than DDSketch's default.
   Result<Checked> Check(Connection& db, SloCounts counts) const;
   void Stage(Checked checked);
   bool empty() const { return deltas_.empty() && new_series_.empty(); }
 
   // Appends one row per staged (series, minute); remembers the seq of the last one.
   Status Flush(Connection& db);
-  // After the group committed: what it stored, merged, and the seq of its last row (0 when it
-  // had no delta). Clears the stage.
+  // After the group committed: what it stored, merged (each sketch both as `samples` and as the
+  // row's bytes), and the seq of its last row (0 when it had no delta). Clears the stage.
   SloCounts TakeCommitted(int64_t* seq);
   // After a rollback: forgets the group.
   void Clear();
 
  private:
   struct Staged {
-    SloCountDelta delta;  // `sketch`: the bytes of the only sketch, while there is one
-    std::optional<telemetry::DDSketch> sketch;  // the decoded (and merged) sketches
-    bool reserialize = false;                   // two or more sketches were merged
+    // `samples`: the merged sketch; `sketch`: its bytes while they are current (one sketch
+    // received as bytes and nothing merged since), else empty until Flush serializes it.
+    SloCountDelta delta;
+  };
+  struct SeriesMinute {
+    int64_t series;
+    EpochMillis minute;
+    friend bool operator==(const SeriesMinute&, const SeriesMinute&) = default;
+  };
+  struct SeriesMinuteHash {
+    size_t operator()(const SeriesMinute& k) const {
+      const uint64_t h = static_cast<uint64_t>(k.series) * 0x9e3779b97f4a7c15ULL;
+      return static_cast<size_t>(h ^ (static_cast<uint64_t>(k.minute) * 0xc2b2ae3d27d4eb4fULL));
+    }
   };
   std::vector<SloSeriesRow> new_series_;
-  std::vector<Staged> deltas_;
-  std::map<std::pair<int64_t, EpochMillis>, size_t> index_;  // (series, minute) -> deltas_
+  std::vector<Staged> deltas_;  // in first-seen order: the order of the group's rows
+  std::unordered_map<SeriesMinute, size_t, SeriesMinuteHash> index_;  // -> deltas_
   int64_t last_seq_ = 0;
 };
 

@@ -60,11 +60,18 @@ const std::string& Body() {
   return body;
 }
 
+// Arg 1: with the server's RequestJoin, the services not joined (no SLO over evaluations: the
+// default); arg 2: every service joined (each request id remembered for later evaluations).
 void BM_IngestPipeline(benchmark::State& state) {
   const std::string& body = Body();
   SimulatedClock clock(kNow);
   SeriesKeyRegistry registry;
+  RequestJoin join;
   IngestOptions options;
+  if (state.range(0) >= 1) options.join = &join;
+  if (state.range(0) == 2) {
+    for (const char* s : {"chat-api", "search-rag", "summarizer", "support-bot"}) join.Join(s);
+  }
   int64_t accepted = 0;
   for (auto _ : state) {
     IngestResult r = IngestNdjson(body, options, registry, clock);
@@ -75,7 +82,7 @@ void BM_IngestPipeline(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kEvents);
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size()));
 }
-BENCHMARK(BM_IngestPipeline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_IngestPipeline)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 // The floor: one On-Demand pass over the same lines touching every value, no validation.
 void BM_BareOnDemand(benchmark::State& state) {

@@ -26,6 +26,7 @@
 #include "server/slo_alerting.h"
 #include "server/slo_runtime.h"
 #include "store/store.h"
+#include "telemetry/request_join.h"
 #include "telemetry/series_keys.h"
 
 namespace ballast::server {
@@ -39,6 +40,8 @@ struct App {
   std::unique_ptr<ServerMetrics> metrics;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<telemetry::SeriesKeyRegistry> series_keys;
+  // Recent request ids -> their series key, for evaluation events; may be null.
+  std::unique_ptr<telemetry::RequestJoin> request_join;
   std::unique_ptr<boost::asio::thread_pool> blocking_pool;
   std::unique_ptr<SloRuntime> slo;
   std::unique_ptr<notify::WebhookNotifier> notifier;
@@ -52,6 +55,9 @@ struct App {
   bool ready = false;
 
   boost::asio::awaitable<HttpResponse> Dispatch(HttpRequest& request);
+  // Marks every service with an SLO over evaluation events as joined (telemetry_handlers.cc):
+  // after the SLOs were loaded and after each apply.
+  void JoinEvaluatedServices();
 };
 
 // Runs `fn` on the app's blocking pool and resumes on the caller's executor with its result:
@@ -122,5 +128,12 @@ std::string ActorName(const RequestContext& ctx);
 store::Actor RegistryActor(const RequestContext& ctx, EpochMillis now);
 // `response` with an `ETag: "<etag>"` header.
 HttpResponse WithEtag(HttpResponse response, std::string_view etag);
+
+// A route whose whole work is blocking store calls, written as a plain function of the request
+// and the registry actor (RegistryActor). AddBlockingRoute registers it so that it runs on the
+// blocking pool via OffThread, keeping the handler free of coroutine rules.
+using BlockingRoute = HttpResponse (*)(App&, RequestContext&, const store::Actor&);
+void AddBlockingRoute(App& app, const char* method, const char* pattern, Role role,
+                      BlockingRoute route);
 
 }  // namespace ballast::server

@@ -201,7 +201,9 @@ Status ReadConfig(Section& root, ServerConfig& c) {
       BALLAST_RETURN_IF_ERROR(w.DurationMs("past", 60'000, 3650 * kDay, in.accept_past_ms));
       return w.DurationMs("future", 0, kDay, in.accept_future_ms);
     }));
-    return s.Int("max_series_per_service", 1, 10'000'000, in.max_series_per_service);
+    BALLAST_RETURN_IF_ERROR(
+        s.Int("max_series_per_service", 1, 10'000'000, in.max_series_per_service));
+    return s.Int("evaluation_join_requests", 0, 100'000'000, in.evaluation_join_requests);
   }));
   BALLAST_RETURN_IF_ERROR(root.Sub("retention", [&](Section& s) -> Status {
     auto& r = c.retention;

@@ -39,6 +39,9 @@ struct IngestConfig {
   int64_t accept_past_ms = 7LL * 86'400'000;  // now - 7d
   int64_t accept_future_ms = 5LL * 60'000;    // now + 5m
   int max_series_per_service = 10'000;
+  // Recent request ids remembered so a later evaluation event is counted under its request's
+  // variant, model and prompt (telemetry/request_join.h); 0 turns the join off.
+  int64_t evaluation_join_requests = 1'000'000;
 };
 
 struct RetentionConfig {

@@ -26,6 +26,7 @@ TEST(ServerConfigTest, ExampleFileIsValidAndMatchesDefaults) {
   EXPECT_EQ(c->limits.idle_timeout_ms, d.limits.idle_timeout_ms);
   EXPECT_EQ(c->ingest.accept_past_ms, d.ingest.accept_past_ms);
   EXPECT_EQ(c->ingest.accept_future_ms, d.ingest.accept_future_ms);
+  EXPECT_EQ(c->ingest.evaluation_join_requests, d.ingest.evaluation_join_requests);
   EXPECT_EQ(c->retention.idempotency_ms, d.retention.idempotency_ms);
   EXPECT_EQ(c->store.writer_queue_capacity, d.store.writer_queue_capacity);
 }
@@ -71,6 +72,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"limits:\n  idle_timeout: soon\n", "limits.idle_timeout", "invalid duration"},
         BadCase{"limits: 5\n", "limits", "expected a mapping"},
         BadCase{"io_threads: 0\n", "io_threads", "between 1 and 64"},
+        BadCase{"ingest:\n  evaluation_join_requests: -1\n", "ingest.evaluation_join_requests",
+                "between 0 and"},
         BadCase{"auth:\n  mode: maybe\n", "auth.mode", "auto, on or off"},
         BadCase{"auth:\n  metrics_public: yes please\n", "auth.metrics_public", "true or false"},
         BadCase{"listen: nowhere\n", "listen", "HOST:PORT"},

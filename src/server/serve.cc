@@ -103,6 +103,8 @@ int RunServe(const ServeFlags& flags) {
   telemetry::SeriesKeyRegistryOptions key_options;
   key_options.max_keys_per_service = app.config.ingest.max_series_per_service;
   app.series_keys = std::make_unique<telemetry::SeriesKeyRegistry>(key_options);
+  app.request_join = std::make_unique<telemetry::RequestJoin>(
+      static_cast<size_t>(app.config.ingest.evaluation_join_requests));
   for (const auto& row : *keys) {
     if (Status st = app.series_keys->Seed(row.id, row.key); !st.ok()) {
       std::cerr << "error: loading series keys: " << st.message() << "\n";
@@ -115,6 +117,7 @@ int RunServe(const ServeFlags& flags) {
     std::cerr << "error: loading SLOs: " << started.error().message() << "\n";
     return 1;
   }
+  app.JoinEvaluatedServices();
   notify::WebhookOptions wo;
   wo.max_attempts = app.config.notifications.max_attempts;
   wo.initial_backoff = std::chrono::milliseconds(app.config.notifications.initial_backoff_ms);

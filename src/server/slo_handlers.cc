@@ -90,6 +90,7 @@ asio::awaitable<HttpResponse> ApplyRoute(App& app, RequestContext& ctx) {
   std::string body = std::move(ctx.request.body);
   auto outcome = co_await OffThread(app, [&] { return app.slo->Apply(body, dry_run, by); });
   if (!outcome) co_return ApplyErrorResponse(outcome.error());
+  if (!dry_run) app.JoinEvaluatedServices();
   json results = json::array();
   for (const auto& r : outcome->results) {
     results.push_back({{"kind", r.kind}, {"name", r.name}, {"action", r.action}});

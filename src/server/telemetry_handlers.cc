@@ -13,6 +13,8 @@
 
 #include "common/time.h"
 #include "server/app.h"
+#include "server/slo_runtime.h"
+#include "slo/engine.h"
 #include "telemetry/gzip.h"
 #include "telemetry/ingest.h"
 
@@ -78,10 +80,24 @@ Status DecodeBody(const App& app, const HttpRequest& request, std::string& body)
   return Status::Ok();
 }
 
+}  // namespace
+
+void App::JoinEvaluatedServices() {
+  if (!request_join || !slo) return;
+  std::shared_ptr<const slo::Definitions> defs = slo->engine().definitions();
+  if (!defs) return;
+  for (const slo::CompiledObjective& o : defs->objectives) {
+    if (o.sli.events() == slo::EventKind::kEvaluations) request_join->Join(o.service);
+  }
+}
+
+namespace {
+
 telemetry::IngestOptions IngestOptionsOf(const App& app) {
   telemetry::IngestOptions o;
   o.parser.accept_past_millis = app.config.ingest.accept_past_ms;
   o.parser.accept_future_millis = app.config.ingest.accept_future_ms;
+  o.join = app.request_join.get();
   return o;
 }
 

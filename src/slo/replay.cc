@@ -54,12 +54,31 @@ void Replayer::Feed(std::string_view lines) {
 
 void Replayer::OnRequest(int64_t line, const telemetry::RequestEvent& e) {
   Before(e.time);
+  if (!e.request_id.empty() && join_.services_generation() != 0 && join_.Joins(e.service)) {
+    telemetry::SeriesKeyRegistry::Resolved key =
+        request_keys_.Resolve({e.service, e.variant, e.model, e.prompt});
+    if (!key.folded) join_.Remember(e.service, e.request_id, key.id);
+  }
   batch_->OnRequest(line, e);
 }
 
 void Replayer::OnEvaluation(int64_t line, const telemetry::EvaluationEvent& e) {
   Before(e.time);
-  batch_->OnEvaluation(line, e);
+  if (e.request_id.empty()) {
+    batch_->OnEvaluation(line, e);
+    return;
+  }
+  join_.Join(e.service);
+  const telemetry::SeriesKeyId key = join_.Find(e.service, e.request_id);
+  if (key == 0 || !request_keys_.Find(key, joined_key_)) {
+    batch_->OnEvaluation(line, e);
+    return;
+  }
+  telemetry::EvaluationEvent joined = e;
+  joined.variant = joined_key_.variant;
+  joined.model = joined_key_.model;
+  joined.prompt = joined_key_.prompt;
+  batch_->OnEvaluation(line, joined);
 }
 
 void Replayer::Before(EpochMillis t) {
@@ -67,7 +86,12 @@ void Replayer::Before(EpochMillis t) {
     const EpochMillis start = telemetry::MinuteOf(t);
     // Create() compiled the same catalog: this cannot fail for a reason it did not report.
     auto defs = CompileDefinitions(*catalog_, AppliedAt(*catalog_, start));
-    if (defs) engine_.Configure(*defs);
+    if (defs) {
+      engine_.Configure(*defs);
+      for (const CompiledObjective& o : (*defs)->objectives) {
+        if (o.sli.events() == EventKind::kEvaluations) join_.Join(o.service);
+      }
+    }
     batch_.emplace(engine_);
     next_tick_ = start + options_.step_ms;
   }

@@ -28,6 +28,8 @@
 #include "slo/catalog.h"
 #include "slo/engine.h"
 #include "telemetry/ingest_parser.h"
+#include "telemetry/request_join.h"
+#include "telemetry/series_keys.h"
 
 namespace ballast::slo {
 
@@ -90,6 +92,11 @@ class Replayer final : private telemetry::EventVisitor {
   SloEngine engine_;
   AlertEvaluator evaluator_;
   telemetry::IngestParser parser_;
+  // Evaluations take the variant, model and prompt of their request, as on the server
+  // (telemetry/request_join.h): the requests' keys and the join of the services that need it.
+  telemetry::SeriesKeyRegistry request_keys_;
+  telemetry::RequestJoin join_;
+  telemetry::SeriesKey joined_key_;
   std::optional<SloBatch> batch_;
   EpochMillis next_tick_ = 0;
   int64_t line_offset_ = 0;

@@ -154,3 +154,37 @@ spec:
 
 }  // namespace
 }  // namespace ballast::slo
+
+namespace ballast::slo {
+namespace {
+
+// As on the server, an evaluation that names a request seen earlier counts under that request's
+// variant (telemetry/request_join.h); one whose request was never seen keeps what it was sent.
+TEST(ReplayTest, EvaluationsCountUnderTheirRequestsVariant) {
+  std::string events;
+  for (int i = 0; i < 10; ++i) {
+    const bool canary = i % 5 == 0;  // r0 and r5
+    const std::string t = "2026-11-01T00:00:" + std::string(i < 5 ? "0" : "") + std::to_string(2 * i);
+    events += R"({"time":")" + t + R"(Z","service":"assistant","request_id":"r)" +
+              std::to_string(i) + R"(","variant":")" + (canary ? "canary" : "stable") + "\"}\n";
+    events += R"({"type":"evaluation","time":")" + t + R"(Z","service":"assistant","request_id":"r)" +
+              std::to_string(i) + R"(","name":"faithfulness","score":)" +
+              (canary ? "0.1" : "0.9") + "}\n";
+  }
+  events += R"({"type":"evaluation","time":"2026-11-01T00:00:30Z","service":"assistant","request_id":"nope","variant":"blue","name":"faithfulness","score":0.1})"
+            "\n";
+  std::unique_ptr<Replayer> replayer;
+  Replay(GoldenDir("quality") + "/slos.yaml", events, 1 << 16, &replayer);
+  const EpochMillis end = *ParseRfc3339("2026-11-01T00:01:00Z");
+  auto counts = [&](const char* variant) {
+    auto r = replayer->engine().Report("assistant-faithfulness", variant, end);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? std::pair{(*r)[0].status.counts.good, (*r)[0].status.counts.total} : std::pair<uint64_t, uint64_t>{};
+  };
+  EXPECT_EQ(counts("canary"), (std::pair<uint64_t, uint64_t>{0, 2}));
+  EXPECT_EQ(counts("stable"), (std::pair<uint64_t, uint64_t>{8, 8}));
+  EXPECT_EQ(counts("blue"), (std::pair<uint64_t, uint64_t>{0, 1}));
+}
+
+}  // namespace
+}  // namespace ballast::slo

@@ -24,19 +24,56 @@ size_t SlotHash(SeriesKeyId id, EpochMillis minute) {
 
 class AggregatingVisitor final : public EventVisitor {
  public:
-  AggregatingVisitor(RollupAggregator& aggregator, EventVisitor* also)
-      : aggregator_(aggregator), also_(also) {}
+  AggregatingVisitor(RollupAggregator& aggregator, SeriesKeyRegistry& registry,
+                     const IngestOptions& options)
+      : aggregator_(aggregator), registry_(registry), also_(options.also), join_(options.join) {}
   void OnRequest(int64_t line, const RequestEvent& e) override {
-    aggregator_.Add(e);
+    const SeriesKeyId key = aggregator_.Add(e);
+    if (join_ != nullptr && !e.request_id.empty() && Joins(e.service)) {
+      join_->Remember(e.service, e.request_id, key);
+    }
     if (also_ != nullptr) also_->OnRequest(line, e);
   }
   void OnEvaluation(int64_t line, const EvaluationEvent& e) override {
-    if (also_ != nullptr) also_->OnEvaluation(line, e);
+    if (join_ != nullptr && !e.request_id.empty()) join_->Join(e.service);
+    if (also_ == nullptr) return;
+    const SeriesKeyId key = join_ != nullptr ? join_->Find(e.service, e.request_id) : 0;
+    if (key == 0 || !registry_.Find(key, request_key_) || request_key_.service != e.service) {
+      also_->OnEvaluation(line, e);
+      return;
+    }
+    EvaluationEvent joined = e;
+    joined.variant = request_key_.variant;
+    joined.model = request_key_.model;
+    joined.prompt = request_key_.prompt;
+    also_->OnEvaluation(line, joined);
   }
 
  private:
+  // join_->Joins(service), remembered for the few services of a body until the joined set
+  // changes (asking the join takes a shared lock and a set lookup).
+  bool Joins(std::string_view service) {
+    const uint64_t generation = join_->services_generation();
+    if (generation == 0) return false;  // no service is joined
+    if (generation != joins_generation_ || joins_.size() >= 16) {
+      joins_.clear();
+      joins_generation_ = generation;
+    }
+    for (const auto& [name, joins] : joins_) {
+      if (name == service) return joins;
+    }
+    const bool joins = join_->Joins(service);
+    joins_.emplace_back(std::string(service), joins);
+    return joins;
+  }
+
   RollupAggregator& aggregator_;
+  SeriesKeyRegistry& registry_;
   EventVisitor* also_;
+  RequestJoin* join_;
+  SeriesKey request_key_;  // the joined request's key; `joined` views into it
+  std::vector<std::pair<std::string, bool>> joins_;  // service -> join_->Joins(service)
+  uint64_t joins_generation_ = 0;
 };
 
 // One parser and aggregator per thread, kept across requests for their buffers.
@@ -190,13 +227,13 @@ RollupAggregator::CachedKey* RollupAggregator::CacheFind(const RequestEvent& e, 
   }
 }
 
-void RollupAggregator::Add(const RequestEvent& e) {
+SeriesKeyId RollupAggregator::Add(const RequestEvent& e) {
   const uint64_t hash = CacheHash(e);
   size_t empty_slot;
   CachedKey* cached = CacheFind(e, hash, empty_slot);
   if (cached) {
     AddToDelta(cached->id, MinuteOf(e.time), e, cached);
-    return;
+    return cached->id;
   }
   SeriesKeyRegistry::Resolved r = registry_->Resolve({e.service, e.variant, e.model, e.prompt});
   if (r.folded) {
@@ -221,6 +258,7 @@ void RollupAggregator::Add(const RequestEvent& e) {
     batch_.new_keys.push_back(std::move(nk));
   }
   AddToDelta(r.id, MinuteOf(e.time), e, cached);
+  return r.folded ? 0 : r.id;
 }
 
 void RollupAggregator::AddToDelta(SeriesKeyId id, EpochMillis minute, const RequestEvent& e,
@@ -256,7 +294,7 @@ IngestResult IngestNdjson(std::string_view body, const IngestOptions& options,
                           SeriesKeyRegistry& registry, const Clock& clock) {
   ThreadIngestState& st = ThreadState(registry);
   st.ndjson.set_options(options.parser);
-  AggregatingVisitor visitor(*st.aggregator, options.also);
+  AggregatingVisitor visitor(*st.aggregator, registry, options);
   ParseCounts counts = st.ndjson.Parse(body, clock.NowMillis(), visitor);
 
   IngestResult result;
@@ -282,7 +320,7 @@ Result<IngestResult> IngestOtlpJson(std::string_view body, const IngestOptions& 
                                     SeriesKeyRegistry& registry, const Clock& clock) {
   ThreadIngestState& st = ThreadState(registry);
   st.otlp.set_options(options.parser);
-  AggregatingVisitor visitor(*st.aggregator, options.also);
+  AggregatingVisitor visitor(*st.aggregator, registry, options);
   Result<OtlpParseCounts> parsed = st.otlp.Parse(body, clock.NowMillis(), visitor);
   if (!parsed) {
     st.aggregator->TakeBatch();  // drop anything aggregated before the error

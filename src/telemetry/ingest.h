@@ -7,7 +7,9 @@
 //   // after the commit succeeded:
 //   registry.MarkPersisted(committed_batch.new_keys);
 //
-// Evaluation events are validated and counted as accepted; they contribute no rollup yet.
+// Evaluation events are validated and counted as accepted; they contribute no rollup yet. With a
+// RequestJoin in the options, an evaluation of a request seen earlier takes that request's
+// variant, model and prompt before the `also` visitor (the SLO classifier) sees it.
 // The body must already be decoded (see gzip.h for Content-Encoding: gzip).
 //
 // Thread safety: the functions may be called concurrently; each thread keeps its own parser.
@@ -22,6 +24,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "telemetry/ingest_parser.h"
+#include "telemetry/request_join.h"
 #include "telemetry/rollup.h"
 #include "telemetry/series_keys.h"
 
@@ -33,6 +36,8 @@ struct IngestOptions {
   size_t max_rejected_in_answer = 1000;
   // Also receives every accepted event (the SLO classifier); may be null.
   EventVisitor* also = nullptr;
+  // Remembers each request's series key and fills evaluations from it; may be null.
+  RequestJoin* join = nullptr;
 };
 
 struct IngestCounters {
@@ -69,7 +74,8 @@ class RollupAggregator {
  public:
   explicit RollupAggregator(SeriesKeyRegistry& registry) : registry_(&registry) {}
   void Reset(SeriesKeyRegistry& registry);
-  void Add(const RequestEvent& e);
+  // Returns the key the event was filed under, or 0 when it was folded into the overflow key.
+  SeriesKeyId Add(const RequestEvent& e);
   // Moves the batch out and clears the aggregator.
   RollupBatch TakeBatch();
   int64_t folded() const { return folded_; }

@@ -223,6 +223,63 @@ TEST(SloEvaluationTest, CountsPerVariantSurviveRestartAndCrash) {
   EXPECT_EQ(Counts(s, "chat-availability", "canary"), (std::pair<uint64_t, uint64_t>{20, 30}));
 }
 
+constexpr const char* kFaithfulness = R"(apiVersion: openslo/v1
+kind: SLO
+metadata: {name: chat-faithfulness}
+spec:
+  service: chat-api
+  indicator:
+    metadata: {name: chat-faithfulness-score}
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: ballast
+          spec: {events: evaluations, where: "name = 'faithfulness'", field: score}
+  timeWindow: [{duration: 7d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: faithful, op: gte, value: 0.7, target: 0.95}]
+)";
+
+// A judge that knows only the request id: its scores count under the variant that served the
+// request (DESIGN.md §3), also when they come in a later body than the request.
+TEST(SloEvaluationTest, EvaluationsCountUnderTheirRequestsVariant) {
+  ServerProcess s;
+  ASSERT_TRUE(s.Start()) << s.last_log();
+  Post(s, "/v1/apply", kFaithfulness, 200);
+  std::string requests;
+  std::string evaluations;
+  for (int i = 0; i < 20; ++i) {
+    const bool canary = i % 4 == 0;  // 5 canary requests, 15 stable
+    const std::string id = "req-" + std::to_string(i);
+    requests += json({{"time", TimeAgo(60)},
+                      {"service", "chat-api"},
+                      {"variant", canary ? "canary" : "stable"},
+                      {"request_id", id}})
+                    .dump() +
+                "\n";
+    evaluations += json({{"type", "evaluation"},
+                         {"time", TimeAgo(30)},
+                         {"service", "chat-api"},
+                         {"request_id", id},
+                         {"name", "faithfulness"},
+                         {"score", canary ? 0.2 : 0.9}})
+                       .dump() +
+                   "\n";
+  }
+  Ingest(s, requests);
+  Ingest(s, evaluations);
+  // An evaluation of a request the server never saw keeps what it was sent with.
+  Ingest(s, json({{"type", "evaluation"}, {"time", TimeAgo(30)}, {"service", "chat-api"},
+                  {"request_id", "req-unknown"}, {"variant", "blue"}, {"name", "faithfulness"},
+                  {"score", 0.1}})
+                    .dump() +
+                "\n");
+  EXPECT_EQ(Counts(s, "chat-faithfulness", "canary"), (std::pair<uint64_t, uint64_t>{0, 5}));
+  EXPECT_EQ(Counts(s, "chat-faithfulness", "stable"), (std::pair<uint64_t, uint64_t>{15, 15}));
+  EXPECT_EQ(Counts(s, "chat-faithfulness", "blue"), (std::pair<uint64_t, uint64_t>{0, 1}));
+  EXPECT_EQ(Counts(s, "chat-faithfulness"), (std::pair<uint64_t, uint64_t>{15, 21}));
+}
+
 TEST(SloEvaluationTest, IdempotentRetryCountsOnce) {
   ServerProcess s;
   ASSERT_TRUE(s.Start()) << s.last_log();

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "common/expr.h"
+#include "common/yaml_decode.h"
 
 namespace ballast::fuzz {
 
@@ -100,37 +101,6 @@ inline bool SplitExpressionInput(const uint8_t* data, size_t size, expr::ParseOp
 // True when `s` is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). Error
 // messages end up in JSON bodies, which must be valid UTF-8: a parser that quotes valid input
 // must not cut a character in half.
-inline bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
+using yaml::IsValidUtf8;
 
 }  // namespace ballast::fuzz

@@ -1,9 +1,10 @@
 // The verbs of named pointers to versions: a model's aliases (`ballast model alias ...`) and a
 // prompt's labels (`ballast prompt label ...`). Both are
-//   <noun> set NAME POINTER VERSION [--reason R]   PUT    <collection>/<pointer> {"version",
-//   "reason"} <noun> delete NAME POINTER [--reason R]        DELETE <collection>/<pointer>?reason=R
-//   <noun> history NAME POINTER                    GET    <collection>/<pointer>/history (all
-//   pages)
+//   <noun> set NAME POINTER VERSION [--reason R]  PUT    <collection>/<pointer>
+//                                                        {"version": V, "reason": R}
+//   <noun> delete NAME POINTER [--reason R]       DELETE <collection>/<pointer>?reason=R
+//   <noun> history NAME POINTER                   GET    <collection>/<pointer>/history
+//                                                        (every page)
 // so the subcommands, the requests and the error handling live here once; each noun passes its
 // words and how it renders a move and a history.
 //

@@ -67,6 +67,7 @@ SeriesKeyId RequestJoin::Find(std::string_view service, std::string_view request
 void RequestJoin::Join(std::string_view service) {
   if (generation_size_ == 0 || Joins(service)) return;
   std::unique_lock lock(services_mu_);
+  if (services_.size() >= kMaxServices) return;
   if (services_.emplace(service).second) services_generation_.fetch_add(1);
 }
 

@@ -56,7 +56,9 @@ class RequestJoin {
   // Request ids remembered now (both generations).
   size_t size() const;
 
-  // Marks `service` as one whose requests are remembered (idempotent).
+  // Marks `service` as one whose requests are remembered (idempotent). At most kMaxServices
+  // are joined (service names come from clients); later ones are ignored.
+  static constexpr size_t kMaxServices = 10'000;
   void Join(std::string_view service);
   // Whether Join(service) was called. Callers on a hot path cache the answer per service and
   // ask again when services_generation() changed.

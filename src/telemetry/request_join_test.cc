@@ -42,6 +42,10 @@ TEST(RequestJoinTest, ForgetsTheOldestBeyondItsCapacity) {
   int old = 0;
   for (int i = 0; i < 1000; ++i) old += join.Find("chat", "r" + std::to_string(i)) != 0;
   EXPECT_EQ(old, 0);
+  for (size_t i = 0; i <= RequestJoin::kMaxServices; ++i) join.Join("svc-" + std::to_string(i));
+  EXPECT_TRUE(join.Joins("svc-0"));
+  EXPECT_FALSE(join.Joins("svc-" + std::to_string(RequestJoin::kMaxServices)))
+      << "the set of joined services is bounded";
   RequestJoin off(0);
   off.Remember("chat", "r1", 1);
   EXPECT_EQ(off.Find("chat", "r1"), 0);

@@ -184,4 +184,24 @@ CommandResult RunBallast(const std::vector<std::string>& args, const std::string
   return r;
 }
 
+WebhookReceiver::WebhookReceiver() {
+  server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    bodies_.push_back(req.body);
+    res.status = 200;
+  });
+  port_ = server_.bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+}
+
+WebhookReceiver::~WebhookReceiver() {
+  server_.stop();
+  thread_.join();
+}
+
+std::vector<std::string> WebhookReceiver::bodies() {
+  std::lock_guard lock(mu_);
+  return bodies_;
+}
+
 }  // namespace ballast::testing

@@ -15,7 +15,9 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ballast::testing {
@@ -73,5 +75,24 @@ std::filesystem::path SourceDir();
 
 // An RFC 3339 time `seconds_ago` before now, for events inside the accept window.
 std::string TimeAgo(int seconds_ago);
+
+// A webhook receiver for notification tests: accepts POST /hook on a free loopback port and
+// keeps every body.
+class WebhookReceiver {
+ public:
+  WebhookReceiver();
+  ~WebhookReceiver();
+  WebhookReceiver(const WebhookReceiver&) = delete;
+  WebhookReceiver& operator=(const WebhookReceiver&) = delete;
+  int port() const { return port_; }
+  std::vector<std::string> bodies();
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+};
 
 }  // namespace ballast::testing

@@ -157,48 +157,24 @@ TEST(ModelCardRoutesTest, PutGetIfMatchMarkdownAndErrors) {
   EXPECT_NE(md.text.find("Aliases: `production`"), std::string::npos);
 }
 
-// A webhook receiver for notifications.
-class Receiver {
- public:
-  Receiver() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      bodies_.push_back(req.body);
-      res.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  // Alertmanager messages' alerts named ballast_model_retiring with `status`.
-  int Count(const std::string& status) {
-    std::lock_guard lock(mu_);
-    int n = 0;
-    for (const std::string& b : bodies_) {
-      json m = json::parse(b, nullptr, false);
-      if (m.is_discarded()) continue;
-      for (const auto& a : m["alerts"]) {
-        n += a["labels"]["alertname"] == "ballast_model_retiring" && a["status"] == status;
-      }
+// Alertmanager messages received by `receiver` whose alerts named ballast_model_retiring have
+// `status`.
+int RetiringAlerts(WebhookReceiver& receiver, const std::string& status) {
+  int n = 0;
+  for (const std::string& b : receiver.bodies()) {
+    json m = json::parse(b, nullptr, false);
+    if (m.is_discarded()) continue;
+    for (const auto& a : m["alerts"]) {
+      n += a["labels"]["alertname"] == "ballast_model_retiring" && a["status"] == status;
     }
-    return n;
   }
-  json Last() {
-    std::lock_guard lock(mu_);
-    return bodies_.empty() ? json() : json::parse(bodies_.back(), nullptr, false);
-  }
+  return n;
+}
 
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> bodies_;
-};
+json LastMessage(WebhookReceiver& receiver) {
+  std::vector<std::string> bodies = receiver.bodies();
+  return bodies.empty() ? json() : json::parse(bodies.back(), nullptr, false);
+}
 
 // The lifecycle alert of `model`@`version` in GET /v1/alerts (null when absent), polled until
 // it is in `state` or 10 s passed.
@@ -218,7 +194,7 @@ json WaitForAlert(ServerProcess& s, const std::string& model, int version,
 }
 
 TEST(ModelLifecycleTest, RetiringRouteAndAlertFiresNotifiesOnceAndResolves) {
-  Receiver receiver;
+  WebhookReceiver receiver;
   ServerProcess::Options options;
   options.config_yaml = "slo:\n  evaluation_interval: 1s\n  snapshot_interval: 1s\n";
   ServerProcess s(options);
@@ -270,11 +246,11 @@ TEST(ModelLifecycleTest, RetiringRouteAndAlertFiresNotifiesOnceAndResolves) {
   EXPECT_TRUE(Send(s, "GET", "/v1/alerts?state=pending").body["items"].empty());
   EXPECT_TRUE(Send(s, "GET", "/v1/alerts?slo=chat").body["items"].empty());
 
-  for (int i = 0; i < 100 && receiver.Count("firing") == 0; ++i) {
+  for (int i = 0; i < 100 && RetiringAlerts(receiver, "firing") == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_EQ(receiver.Count("firing"), 1);
-  json message = receiver.Last();
+  ASSERT_EQ(RetiringAlerts(receiver, "firing"), 1);
+  json message = LastMessage(receiver);
   EXPECT_EQ(message["alerts"][0]["labels"]["severity"], "page");
   EXPECT_EQ(message["alerts"][0]["annotations"]["replacement"], "support-bot@2");
 
@@ -285,16 +261,16 @@ TEST(ModelLifecycleTest, RetiringRouteAndAlertFiresNotifiesOnceAndResolves) {
   ASSERT_FALSE(again.is_null());
   EXPECT_EQ(again["since"], alert["since"]);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two evaluation ticks
-  EXPECT_EQ(receiver.Count("firing"), 1);
+  EXPECT_EQ(RetiringAlerts(receiver, "firing"), 1);
 
   // Moving the alias off resolves it, notified.
   SetAlias(s, "support-bot", "production", 2);
   json resolved = WaitForAlert(s, "support-bot", 1, "resolved");
   ASSERT_FALSE(resolved.is_null()) << Send(s, "GET", "/v1/alerts").text;
-  for (int i = 0; i < 100 && receiver.Count("resolved") == 0; ++i) {
+  for (int i = 0; i < 100 && RetiringAlerts(receiver, "resolved") == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(receiver.Count("resolved"), 1);
+  EXPECT_EQ(RetiringAlerts(receiver, "resolved"), 1);
 }
 
 TEST(ModelCardCliTest, SetShowAndRetiring) {

@@ -294,38 +294,8 @@ TEST(SloEvaluationTest, IdempotentRetryCountsOnce) {
   EXPECT_EQ(Counts(s, "chat-availability"), (std::pair<uint64_t, uint64_t>{30, 40}));
 }
 
-// A webhook receiver for notifications.
-class Receiver {
- public:
-  Receiver() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      bodies_.push_back(req.body);
-      res.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::vector<std::string> bodies() {
-    std::lock_guard lock(mu_);
-    return bodies_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> bodies_;
-};
-
 TEST(SloAlertTest, FastBurnFiresNotifiesAndSurvivesRestart) {
-  Receiver receiver;
+  WebhookReceiver receiver;
   ServerProcess::Options options;
   options.config_yaml = "slo:\n  evaluation_interval: 1s\n  snapshot_interval: 1s\n";
   ServerProcess s(options);
